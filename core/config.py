@@ -1,0 +1,107 @@
+"""One frozen description of an experiment: which model, which data, how to train it."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
+VAE_MODELS = ("vae", "conv-vae")
+DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion")
+ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS
+
+MODEL_DESCRIPTIONS = {
+    "linear-ae": "linear auto-encoder z = Wx, x~ = Vz (the lecture's first model)",
+    "ae": "MLP auto-encoder",
+    "conv-ae": "convolutional auto-encoder",
+    "vae": "MLP variational auto-encoder, z = mu + sigma * eps",
+    "conv-vae": "convolutional variational auto-encoder",
+    "diffusion": "DDPM / DDIM denoising diffusion (variance preserving, epsilon prediction)",
+    "gaussian-diffusion": "the lecture's Gaussian diffusion x_{t+dt} = x_t + N(0, sigma^2 dt)",
+}
+
+
+def model_family(model: str) -> str:
+    """'autoencoder', 'vae' or 'diffusion' for a model name."""
+    if model in AUTOENCODER_MODELS:
+        return "autoencoder"
+    if model in VAE_MODELS:
+        return "vae"
+    if model in DIFFUSION_MODELS:
+        return "diffusion"
+    raise ValueError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything needed to rebuild a model and rerun its training.
+
+    Stored as JSON in every checkpoint's metadata, so every field is a plain value.
+    """
+
+    model: str = "vae"
+    dataset: str = "mnist"
+    # auto-encoders
+    latent_dim: int = 2  # d in z = Wx (W is d x m)
+    noise_sigma: float = 0.0  # denoising AE: x' = x + eps, eps ~ N(0, sigma^2)
+    beta: float = 1.0  # VAE: loss = reconstruction + beta * KL
+    hidden: int = 400  # width of the MLP layers
+    # diffusion
+    timesteps: int = 200  # T: number of noising steps
+    schedule: str = "linear"  # DDPM beta schedule: linear | cosine
+    diffusion_sigma: float = 1.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1
+    conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
+    cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
+    channels: int = 32  # base width of the U-Net
+    # optimisation
+    lr: float = 1e-3
+    batch_size: int = 128
+    seed: int = 0
+    steps: int | None = None  # stop after this many steps ...
+    seconds: float | None = None  # ... or after this much wall time (whichever is set)
+    device: str = "cpu"
+
+    @property
+    def family(self) -> str:
+        return model_family(self.model)
+
+    def replace(self, **changes: Any) -> "ExperimentConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "ExperimentConfig":
+        """Build from a dict, ignoring unknown keys (checkpoints from newer versions) with defaults for missing ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def validate(self) -> "ExperimentConfig":
+        """Raise ValueError with a readable message if a setting is out of range."""
+        model_family(self.model)
+        problems = []
+        if self.latent_dim < 1:
+            problems.append("latent_dim must be at least 1")
+        if self.noise_sigma < 0:
+            problems.append("noise_sigma must be >= 0")
+        if self.beta < 0:
+            problems.append("beta must be >= 0")
+        if self.timesteps < 2:
+            problems.append("timesteps must be at least 2")
+        if self.schedule not in ("linear", "cosine"):
+            problems.append("schedule must be 'linear' or 'cosine'")
+        if not (self.lr > 0):
+            problems.append("lr must be > 0")
+        if self.batch_size < 1:
+            problems.append("batch_size must be at least 1")
+        if not 0 <= self.cond_drop < 1:
+            problems.append("cond_drop must be in [0, 1)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
