@@ -1,0 +1,277 @@
+"""The `gendiff` command line (train, eval, encode, sample, info): the same engine the GUI drives, headless."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from core.config import ALL_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
+
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem with what the user asked for: printed as one line on stderr, exit status 2."""
+
+
+def _add_train_parser(sub: argparse._SubParsersAction) -> None:
+    from core.data import ALL_DATASETS
+
+    p = sub.add_parser("train", help="train a model and report held-out metrics")
+    defaults = ExperimentConfig()
+    p.add_argument("--model", required=True, choices=ALL_MODELS)
+    p.add_argument("--dataset", default="mnist", choices=ALL_DATASETS)
+    p.add_argument("--latent-dim", type=int, default=defaults.latent_dim, help="d, the size of the code z")
+    p.add_argument("--noise-sigma", type=float, default=0.0, help="denoising AE: x' = x + eps, eps ~ N(0, sigma^2)")
+    p.add_argument("--beta", type=float, default=defaults.beta, help="VAE: loss = reconstruction + beta * KL")
+    p.add_argument("--hidden", type=int, default=defaults.hidden, help="width of the MLP layers")
+    p.add_argument("--schedule", choices=("linear", "cosine"), default=None, help="DDPM beta schedule")
+    p.add_argument("--timesteps", type=int, default=None, help="T, the number of noising steps")
+    p.add_argument("--conditional", action="store_true", help="class-conditional diffusion (classifier-free guidance)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
+    p.add_argument("--batch-size", type=int, default=None)
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="train for this many steps")
+    length.add_argument("--seconds", type=float, help="train for this many seconds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: chosen for this machine)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--points", type=Path, help="a .npy or .csv of 2-D points (with --dataset points)")
+    p.add_argument("--out", type=Path, help="save the trained model to this .safetensors file")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gendiff", description="Train and explore auto-encoders and diffusion models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train_parser(sub)
+    p = sub.add_parser("eval", help="held-out metrics of a checkpoint")
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("encode", help="the code z of each image file (through the hardened image loader)")
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument("images", type=Path, nargs="+")
+    p.add_argument("--json", action="store_true")
+    from core.cli_sample import add_sample_parser
+
+    add_sample_parser(sub)
+    p = sub.add_parser("info", help="list datasets, models and bundled checkpoints")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+    base = ExperimentConfig()
+    changes = dict(
+        model=args.model, dataset=args.dataset, latent_dim=args.latent_dim, noise_sigma=args.noise_sigma,
+        beta=args.beta, hidden=args.hidden, seed=args.seed, steps=args.steps, seconds=args.seconds,
+        conditional=args.conditional,
+    )
+    for name in ("schedule", "timesteps", "lr", "batch_size"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.steps is None and args.seconds is None:
+        changes["seconds"] = 30.0
+    from core.defaults import defaults_for
+
+    config = defaults_for(base.replace(model=args.model, dataset=args.dataset)).replace(**changes)
+    try:
+        return config.validate()
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _resolve_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda asked for, but no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise UserError("--device mps asked for, but Apple's MPS is not available")
+    return name
+
+
+def _load_points(path: Path | None):
+    if path is None:
+        return None
+    import numpy as np
+
+    try:
+        if path.suffix == ".npy":
+            return np.load(path, allow_pickle=False).astype(np.float32)
+        return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"could not read points from {path}: {exc}") from exc
+
+
+class _Progress:
+    """A one-line progress bar on stderr (steps, time, loss) redrawn at most 5 times a second."""
+
+    def __init__(self, total_steps: int | None, total_seconds: float | None, enabled: bool):
+        self.total_steps, self.total_seconds, self.enabled = total_steps, total_seconds, enabled
+        self.last = 0.0
+
+    def update(self, event, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not final and now - self.last < 0.2):
+            return
+        self.last = now
+        frac = event.step / self.total_steps if self.total_steps else event.seconds / (self.total_seconds or 1)
+        frac = min(max(frac, 0.0), 1.0)
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        loss = event.losses.get("total", float("nan"))
+        sys.stderr.write(f"\r[{bar}] step {event.step}  {event.seconds:5.1f}s  loss {loss:.4g}   ")
+        if final:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.evaluation import evaluate, round_metrics
+    from core.experiment import Experiment
+    from core.threads import configure_threads
+
+    config = _config_from_args(args)
+    device = _resolve_device(args.device)
+    threads = configure_threads(gui=False, threads=args.threads)
+    points = _load_points(args.points)
+    try:
+        exp = Experiment.create(config.replace(device=device), points=points)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from exc
+    progress = _Progress(config.steps, config.seconds, enabled=not args.quiet and sys.stderr.isatty())
+    last = None
+    for event in exp.train():
+        progress.update(event, final=event.done)
+        last = event
+    if last is not None and last.diverged:
+        print(last.message, file=sys.stderr)
+    t_eval = time.perf_counter()
+    metrics = round_metrics(evaluate(exp, seed=config.seed))
+    eval_seconds = time.perf_counter() - t_eval
+    if args.out:
+        exp.save(args.out, metrics=metrics)
+    result = {
+        "model": config.model, "dataset": config.dataset, "steps": exp.steps_done,
+        "seconds": round(exp.seconds_done, 2), "eval_seconds": round(eval_seconds, 2), "threads": threads,
+        "device": device, "final_loss": last.losses if last else {}, "metrics": metrics,
+        "diverged": bool(last and last.diverged), "config": config.to_dict(),
+    }
+    if args.out:
+        result["checkpoint"] = str(args.out)
+    _report(result, args.json)
+    return 1 if result["diverged"] else 0
+
+
+def _report(result: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, sort_keys=True))
+        return
+    for key, value in result.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v}")
+        else:
+            print(f"{key}: {value}")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from core.evaluation import evaluate, round_metrics
+    from core.experiment import Experiment
+    from core.threads import configure_threads
+
+    configure_threads(gui=False)
+    exp = Experiment.from_checkpoint(args.checkpoint)
+    result = {"checkpoint": str(args.checkpoint), "model": exp.config.model, "dataset": exp.config.dataset,
+              "steps": exp.steps_done, "metrics": round_metrics(evaluate(exp, seed=exp.config.seed))}
+    _report(result, args.json)
+    return 0
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    import torch
+
+    from core.data import load_image
+    from core.experiment import Experiment
+
+    exp = Experiment.from_checkpoint(args.checkpoint)
+    if exp.family == "diffusion":
+        raise UserError(f"{args.checkpoint} is a diffusion model; only auto-encoders have codes to encode into")
+    if exp.train_data.kind != "image":
+        raise UserError(f"{args.checkpoint} was trained on 2-D points, not images")
+    codes = []
+    for path in args.images:
+        pixels = load_image(path)  # ImageLoadError -> exit 2 with its message
+        with torch.no_grad():
+            z = exp.module.encode(torch.from_numpy(pixels).reshape(1, 1, 28, 28))[0]
+        codes.append({"file": str(path), "code": [round(float(v), 6) for v in z]})
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), "codes": codes}))
+    else:
+        for item in codes:
+            print(item["file"], " ".join(f"{v:.4f}" for v in item["code"]))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from core.bundled import describe_bundled_models
+    from core.data import describe_datasets
+
+    info = {
+        "datasets": describe_datasets(),
+        "models": [{"name": k, "description": v} for k, v in MODEL_DESCRIPTIONS.items()],
+        "bundled_models": describe_bundled_models(),
+    }
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    print("Datasets:")
+    for d in info["datasets"]:
+        print(f"  {d['name']:<14} {d.get('description', d.get('kind', ''))}")
+    print("Models:")
+    for m in info["models"]:
+        print(f"  {m['name']:<20} {m['description']}")
+    print("Bundled models:")
+    if not info["bundled_models"]:
+        print("  (none)")
+    for b in info["bundled_models"]:
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in b.get("metrics", {}).items())
+        print(f"  {b['file']:<36} {b['model']:<20} {b['dataset']:<14} {shown}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "encode": cmd_encode, "info": cmd_info}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.checkpoint import CheckpointError
+    from core.data import ImageLoadError
+
+    args = build_parser().parse_args(argv)
+    if args.command == "sample":
+        from core.cli_sample import run_sample as handler
+    else:
+        handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except (UserError, CheckpointError, ImageLoadError) as exc:
+        print(f"gendiff {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("gendiff: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

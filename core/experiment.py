@@ -1,0 +1,139 @@
+"""An experiment: a config turned into data, a network and its training objective, ready to train or to load."""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.autoencoder_task import AutoencoderTask, VAETask
+from core.checkpoint import Checkpoint, load_checkpoint, load_state_into, save_checkpoint
+from core.config import ExperimentConfig
+from core.data import ArrayDataset, load_dataset
+from core.models.autoencoders import LinearAutoencoder, conv_autoencoder, mlp_autoencoder
+from core.models.vae import conv_vae, mlp_vae
+from core.tasks import Task
+from core.training import TrainEvent, train
+
+
+def build_task(config: ExperimentConfig, data_shape: tuple[int, ...], num_classes: int) -> Task:
+    """The network of `config.model` (seeded by config.seed) wrapped in its training objective."""
+    torch.manual_seed(config.seed)
+    bounded = len(data_shape) == 3  # images live in [0, 1]: decode through a sigmoid
+    model = config.model
+    if model == "linear-ae":
+        return AutoencoderTask(LinearAutoencoder(data_shape, config.latent_dim), config.noise_sigma)
+    if model == "ae":
+        return AutoencoderTask(mlp_autoencoder(data_shape, config.latent_dim, config.hidden, bounded),
+                               config.noise_sigma)
+    if model == "conv-ae":
+        return AutoencoderTask(conv_autoencoder(data_shape, config.latent_dim), config.noise_sigma)
+    if model == "vae":
+        return VAETask(mlp_vae(data_shape, config.latent_dim, config.hidden, bounded), config.beta,
+                       config.noise_sigma)
+    if model == "conv-vae":
+        return VAETask(conv_vae(data_shape, config.latent_dim), config.beta, config.noise_sigma)
+    from core.diffusion.task import build_diffusion  # imported lazily: auto-encoder users never pay for it
+
+    return build_diffusion(config, data_shape, num_classes)
+
+
+def batches(data: ArrayDataset, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Endless shuffled minibatches (a new permutation each epoch, seeded)."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.from_numpy(data.x)
+    y = torch.from_numpy(data.y) if data.y is not None else None
+    n = len(x)
+    batch_size = min(batch_size, n)
+    while True:
+        order = torch.randperm(n, generator=gen)
+        for start in range(0, n - batch_size + 1, batch_size):
+            idx = order[start : start + batch_size]
+            yield x[idx], (y[idx] if y is not None else None)
+
+
+@dataclass
+class Experiment:
+    """A config with its data, task and network; `module` is the trained nn.Module."""
+
+    config: ExperimentConfig
+    train_data: ArrayDataset
+    test_data: ArrayDataset
+    task: Task
+    steps_done: int = 0
+    seconds_done: float = 0.0
+
+    @property
+    def module(self) -> nn.Module:
+        return self.task.module
+
+    @property
+    def family(self) -> str:
+        return self.config.family
+
+    @classmethod
+    def create(cls, config: ExperimentConfig, points: np.ndarray | None = None) -> "Experiment":
+        """Load the data of `config.dataset` (or the user's `points`) and build a fresh, seeded network."""
+        config = config.validate()
+        train_data = load_dataset(config.dataset, "train", seed=config.seed, points=points)
+        test_data = load_dataset(config.dataset, "test", seed=config.seed, points=points)
+        task = build_task(config, train_data.data_shape, train_data.num_classes)
+        module = task.module
+        if isinstance(module, LinearAutoencoder):
+            module.set_data_mean(torch.from_numpy(train_data.x.reshape(len(train_data.x), -1).mean(0)))
+        module.eval()
+        return cls(config=config, train_data=train_data, test_data=test_data, task=task)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, points: np.ndarray | None = None) -> "Experiment":
+        """Rebuild an experiment from a checkpoint (validated; raises CheckpointError)."""
+        ckpt = load_checkpoint(path)
+        return cls.from_loaded(ckpt, points=points)
+
+    @classmethod
+    def from_loaded(cls, ckpt: Checkpoint, points: np.ndarray | None = None) -> "Experiment":
+        meta = ckpt.metadata
+        if points is None and meta.get("points") is not None:
+            points = np.asarray(meta["points"], dtype=np.float32)
+        exp = cls.create(ckpt.config, points=points)
+        load_state_into(exp.module, ckpt.state)
+        exp.steps_done = int(meta.get("steps", 0))
+        exp.seconds_done = float(meta.get("seconds", 0.0))
+        return exp
+
+    def batches(self, seed: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        return batches(self.train_data, self.config.batch_size, self.config.seed if seed is None else seed)
+
+    def train(self, *, steps: int | None = None, seconds: float | None = None,
+              stop: threading.Event | None = None, snapshot_every_s: float = 0.25) -> Iterator[TrainEvent]:
+        """Continue training from the current weights; yields the training loop's events."""
+        if steps is None and seconds is None:
+            steps, seconds = self.config.steps, self.config.seconds
+        for event in train(self.task, self.batches(seed=self.config.seed + self.steps_done), lr=self.config.lr,
+                           steps=steps, seconds=seconds, stop=stop, snapshot_every_s=snapshot_every_s,
+                           start_step=self.steps_done):
+            if event.done:
+                self.steps_done = event.step
+                self.seconds_done += event.seconds
+            yield event
+
+    def save(self, path: str | os.PathLike, metrics: dict[str, float] | None = None,
+             extra: dict[str, Any] | None = None) -> None:
+        meta: dict[str, Any] = {
+            "dataset": self.config.dataset,
+            "data_shape": list(self.train_data.data_shape),
+            "num_classes": self.train_data.num_classes,
+            "class_names": list(self.train_data.class_names),
+            "steps": self.steps_done,
+            "seconds": round(self.seconds_done, 3),
+            "metrics": metrics or {},
+        }
+        if self.config.dataset == "points":
+            meta["points"] = self.train_data.x.tolist()
+        meta.update(extra or {})
+        save_checkpoint(path, self.module.state_dict(), self.config, meta)

@@ -1,0 +1,144 @@
+"""The one training loop for every model family: a generator of small frozen events, numpy and floats only.
+
+Like minGPT's trainer, the loop knows nothing of its observers (a progress bar, a Qt worker, a test):
+they iterate it, read the events, and stop it by ceasing to iterate or by setting `stop`.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from core.tasks import Task
+
+
+@dataclass(frozen=True)
+class TrainEvent:
+    """What one training step reports.
+
+    losses: every loss part as a float ("total" plus e.g. "reconstruction", "kl", "denoise").
+    snapshot: now and then, a copy of the weights (numpy arrays) that a view may use
+    without touching the module being trained; None on most steps.
+    done: True on the last event; then `message` says why the run ended.
+    """
+
+    step: int
+    seconds: float
+    losses: dict[str, float]
+    lr: float
+    snapshot: dict[str, np.ndarray] | None = None
+    done: bool = False
+    diverged: bool = False
+    message: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def snapshot_weights(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """A detached numpy copy of a module's state (safe to hand to another thread)."""
+    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in module.state_dict().items()}
+
+
+def _restore(module: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
+    with torch.no_grad():
+        module.load_state_dict(weights)
+
+
+def _all_finite(module: torch.nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in module.parameters())
+
+
+def train(
+    task: Task,
+    batches: Iterator[tuple[torch.Tensor, torch.Tensor | None]],
+    *,
+    lr: float = 1e-3,
+    steps: int | None = None,
+    seconds: float | None = None,
+    stop: threading.Event | None = None,
+    snapshot_every_s: float = 0.25,
+    optimizer: torch.optim.Optimizer | None = None,
+    start_step: int = 0,
+    explode_factor: float = 1e4,
+) -> Iterator[TrainEvent]:
+    """Train `task.module` with Adam on `batches` until `steps`, `seconds`, `stop` or the caller stops iterating.
+
+    Every step the loss is checked before the update: if it is NaN/Inf or `explode_factor` times the first loss
+    (Adam's bounded steps make a huge learning rate explode the loss long before it overflows), or if a weight
+    is NaN/Inf after the update, the weights that last gave a sane loss are put back, a final event with
+    diverged=True and a readable message is yielded, and the loop ends. Keeping those weights costs one copy
+    per step (cheap next to a step for these model sizes).
+    """
+    module = task.module
+    module.train()
+    params = [p for p in module.parameters() if p.requires_grad]
+    opt = optimizer or torch.optim.Adam(params, lr=lr)
+    stop = stop or threading.Event()
+    last_good = {k: v.detach().clone() for k, v in module.state_dict().items()}
+    t0 = time.perf_counter()
+    last_snapshot = -math.inf
+    step = start_step
+    losses: dict[str, float] = {}
+    reference: float | None = None  # the first loss: an untrained model's error
+    good_step = start_step  # the step whose weights last gave a sane loss (kept in last_good)
+
+    def finish(message: str, diverged: bool = False) -> TrainEvent:
+        module.eval()
+        return TrainEvent(
+            step=step, seconds=time.perf_counter() - t0, losses=losses, lr=opt.param_groups[0]["lr"],
+            snapshot=snapshot_weights(module), done=True, diverged=diverged, message=message,
+        )
+
+    try:
+        for x, y in batches:
+            if stop.is_set():
+                yield finish(f"stopped at step {step}")
+                return
+            parts = task.loss(x, y)
+            total = float(parts["total"].detach())
+            if reference is None and math.isfinite(total):
+                reference = max(abs(total), 1e-8)
+            if not math.isfinite(total) or total > explode_factor * reference:
+                _restore(module, last_good)
+                step = good_step
+                yield finish(
+                    f"training diverged at step {step + 1}: the loss jumped to {total:.4g} "
+                    f"(it started at {reference if reference is None else f'{reference:.4g}'}); "
+                    f"kept the weights of step {good_step}. Try a smaller learning rate.",
+                    diverged=True,
+                )
+                return
+            for k, v in module.state_dict().items():  # these weights gave a sane loss: keep them
+                last_good[k].copy_(v)
+            good_step = step
+            opt.zero_grad(set_to_none=True)
+            parts["total"].backward()
+            opt.step()
+            if not _all_finite(module):
+                _restore(module, last_good)
+                yield finish(
+                    f"training diverged at step {step + 1}: the weights became NaN/Inf; "
+                    f"kept the weights of step {good_step}. Try a smaller learning rate.",
+                    diverged=True,
+                )
+                return
+            step += 1
+            losses = {k: float(v.detach()) for k, v in parts.items()}
+            elapsed = time.perf_counter() - t0
+            out_of_steps = steps is not None and step - start_step >= steps
+            out_of_time = seconds is not None and elapsed >= seconds
+            if out_of_steps or out_of_time:
+                yield finish(f"finished after {step - start_step} steps in {elapsed:.1f} s")
+                return
+            snap = None
+            if elapsed - last_snapshot >= snapshot_every_s:
+                snap = snapshot_weights(module)
+                last_snapshot = elapsed
+            yield TrainEvent(step=step, seconds=elapsed, losses=losses, lr=opt.param_groups[0]["lr"], snapshot=snap)
+        yield finish(f"data ran out after {step - start_step} steps")
+    finally:
+        module.eval()
