@@ -1,0 +1,76 @@
+"""The `gendiff` command line: the JSON contract, checkpoints it writes, and one clear line for bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, timeout=240,
+                          env={"GENDIFF_THREADS": "1", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture(scope="module")
+def tiny_vae(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ckpt") / "vae.safetensors"
+    assert main(["train", "--model", "vae", "--dataset", "mnist", "--latent-dim", "2", "--hidden", "64",
+                 "--steps", "30", "--out", str(path), "--quiet"]) == 0
+    return path
+
+
+def test_train_json_contract(capsys):
+    code = main(["train", "--model", "ae", "--dataset", "moons", "--latent-dim", "1", "--hidden", "32",
+                 "--steps", "40", "--json", "--quiet"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("model", "dataset", "steps", "seconds", "metrics"):
+        assert key in result
+    assert result["model"] == "ae" and result["dataset"] == "moons" and result["steps"] == 40
+    assert {"test_mse", "pca_mse"} <= result["metrics"].keys()
+
+
+def test_vae_reports_nelbo_and_eval_agrees(tiny_vae, capsys):
+    assert main(["eval", str(tiny_vae), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
+    assert metrics["test_nelbo"] > 0 and metrics["test_kl_nats"] >= 0
+    assert abs(metrics["test_nelbo"] - metrics["test_reconstruction_nats"] - metrics["test_kl_nats"]) < 1e-2
+
+
+def test_encode_an_image_file(tiny_vae, tmp_path, capsys):
+    img = np.full((40, 40), 255, np.uint8)
+    img[8:32, 18:22] = 0  # a dark "1" on white paper
+    Image.fromarray(img).save(tmp_path / "one.png")
+    assert main(["encode", str(tiny_vae), str(tmp_path / "one.png"), "--json"]) == 0
+    codes = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["codes"]
+    assert len(codes) == 1 and len(codes[0]["code"]) == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, I am text", b"%PDF-1.4\n%\xe2\xe3"])
+def test_encode_bad_file_exits_2_with_one_line(tiny_vae, tmp_path, content):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    out = _run("encode", str(tiny_vae), str(bad))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad.png" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_pickle_checkpoint_exits_2(tmp_path):
+    bad = tmp_path / "model.pt"
+    bad.write_bytes(b"\x80\x04\x95" + b"\x00" * 20)
+    out = _run("eval", str(bad))
+    assert out.returncode == 2 and "pickle" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_info_lists_datasets_and_models(capsys):
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {"mnist", "fashion-mnist", "moons"} <= {d["name"] for d in info["datasets"]}
+    assert {"linear-ae", "vae", "diffusion", "gaussian-diffusion"} <= {m["name"] for m in info["models"]}
