@@ -1,0 +1,121 @@
+"""Datasets for training: bundled 28x28 image sets, seeded 2-D toy sets, user points and files."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.data.image_file import ImageLoadError, LoadedImage, load_image, load_image_info
+from core.data.image_sets import IMAGE_DATASET_FILES, ImageDataset, load_image_dataset
+from core.data.toy2d import TOY_CLASS_NAMES, TOY_NAMES, make_toy, points_dataset
+
+IMAGE_DATASETS: tuple[str, ...] = tuple(IMAGE_DATASET_FILES)  # ("mnist", "fashion-mnist")
+TOY_DATASETS: tuple[str, ...] = TOY_NAMES
+POINTS_DATASET = "points"  # a user-drawn point set, passed in with load_dataset(..., points=...)
+# Every dataset load_dataset can produce from its name alone ("points" also needs points=).
+ALL_DATASETS: tuple[str, ...] = IMAGE_DATASETS + TOY_DATASETS
+SPLITS: tuple[str, ...] = ("train", "test")
+
+TOY_TRAIN_SIZE = 20_000
+TOY_TEST_SIZE = 5_000
+# The test split of a toy set is an independent draw: its seed is derived from the train seed.
+TOY_TEST_SEED_OFFSET = 1_000_003
+
+__all__ = [
+    "ALL_DATASETS", "IMAGE_DATASETS", "POINTS_DATASET", "SPLITS", "TOY_DATASETS",
+    "ArrayDataset", "ImageDataset", "ImageLoadError", "LoadedImage",
+    "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info",
+    "make_toy", "points_dataset",
+]
+
+
+@dataclass(frozen=True)
+class ArrayDataset:
+    """A dataset ready for training: float32 x (images (N,1,28,28) in [0,1] or points (N,2))."""
+
+    x: np.ndarray
+    y: np.ndarray | None  # int64 labels, or None where the set has no meaningful label
+    kind: str  # "image" or "points"
+    class_names: tuple[str, ...]
+    name: str
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes the labels range over (0 for an unlabelled set)."""
+        return len(self.class_names)
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        """Shape of one sample: (1, 28, 28) for images, (2,) for points."""
+        return tuple(self.x.shape[1:])
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+def _image_dataset(name: str, split: str) -> ArrayDataset:
+    """uint8 (N,28,28) -> float32 (N,1,28,28) in [0,1]."""
+    raw = load_image_dataset(name)
+    images = raw.train_images if split == "train" else raw.test_images
+    labels = raw.train_labels if split == "train" else raw.test_labels
+    x = (images.astype(np.float32) / 255.0)[:, None, :, :]
+    # Writable copies: the cached raw arrays are read-only (torch.from_numpy warns on those).
+    return ArrayDataset(x=x, y=labels.copy(), kind="image", class_names=raw.class_names, name=name)
+
+
+def _toy_dataset(name: str, split: str, seed: int) -> ArrayDataset:
+    """A fresh seeded draw: 20000 points for train, 5000 (independent seed) for test."""
+    n, draw_seed = ((TOY_TRAIN_SIZE, seed) if split == "train"
+                    else (TOY_TEST_SIZE, seed + TOY_TEST_SEED_OFFSET))
+    x, y = make_toy(name, n, draw_seed, return_labels=True)
+    return ArrayDataset(x=x, y=y, kind="points", class_names=TOY_CLASS_NAMES.get(name, ()),
+                        name=name)
+
+
+def load_dataset(name: str, split: str = "train", seed: int = 0,
+                 points: Any = None) -> ArrayDataset:
+    """Load a dataset by name ("mnist", "moons", ..., or "points" with points=(n,2) array).
+
+    seed only affects the toy sets (image sets are fixed). For "points" both splits are the
+    given points. Raises ValueError for an unknown name or split, or invalid points.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+    if points is not None and name != POINTS_DATASET:
+        raise ValueError(f"points= is only used with the {POINTS_DATASET!r} dataset, not {name!r}")
+    if name in IMAGE_DATASETS:
+        return _image_dataset(name, split)
+    if name in TOY_DATASETS:
+        return _toy_dataset(name, split, seed)
+    if name == POINTS_DATASET:
+        if points is None:
+            raise ValueError(f"the {POINTS_DATASET!r} dataset needs points=(n, 2) array")
+        return ArrayDataset(x=points_dataset(points), y=None, kind="points", class_names=(),
+                            name=name)
+    valid = ", ".join(ALL_DATASETS + (POINTS_DATASET,))
+    raise ValueError(f"unknown dataset {name!r}; valid: {valid}")
+
+
+def describe_datasets() -> list[dict[str, Any]]:
+    """One dict per dataset (name, kind, train/test sizes, classes, shape) for `gendiff info`.
+
+    Image sets whose file is missing or corrupt are listed with an "error" entry instead of sizes.
+    """
+    rows: list[dict[str, Any]] = []
+    for name in IMAGE_DATASETS:
+        row: dict[str, Any] = {"name": name, "kind": "image", "shape": (1, 28, 28)}
+        try:
+            raw = load_image_dataset(name)
+        except (OSError, ValueError) as exc:
+            row["error"] = str(exc)
+        else:
+            row.update(train_size=len(raw.train_images), test_size=len(raw.test_images),
+                       classes=list(raw.class_names))
+        rows.append(row)
+    for name in TOY_DATASETS:
+        rows.append({"name": name, "kind": "points", "shape": (2,), "train_size": TOY_TRAIN_SIZE,
+                     "test_size": TOY_TEST_SIZE, "classes": list(TOY_CLASS_NAMES.get(name, ()))})
+    rows.append({"name": POINTS_DATASET, "kind": "points", "shape": (2,), "train_size": None,
+                 "test_size": None, "classes": [], "note": "user-drawn points"})
+    return rows
