@@ -123,7 +123,7 @@ def test_load_dataset_user_points() -> None:
 def test_load_dataset_unknown_name_and_split() -> None:
     with pytest.raises(ValueError) as err:
         load_dataset("cifar10")
-    for name in ALL_DATASETS + ("points",):
+    for name in ALL_DATASETS:
         assert name in str(err.value)
     with pytest.raises(ValueError, match="split"):
         load_dataset("moons", split="validation")
@@ -133,12 +133,12 @@ def test_dataset_name_lists() -> None:
     assert IMAGE_DATASETS == ("mnist", "fashion-mnist")
     assert set(TOY_DATASETS) == {"moons", "swiss-roll", "8gaussians", "checkerboard", "spirals",
                                  "rings"}
-    assert ALL_DATASETS == IMAGE_DATASETS + TOY_DATASETS
+    assert ALL_DATASETS == IMAGE_DATASETS + TOY_DATASETS + ("points",)
 
 
 def test_describe_datasets_lists_every_dataset() -> None:
     rows = {row["name"]: row for row in describe_datasets()}
-    assert set(rows) == set(ALL_DATASETS) | {"points"}
+    assert set(rows) == set(ALL_DATASETS)
     assert rows["moons"]["kind"] == "points" and rows["moons"]["train_size"] == 20_000
     assert rows["8gaussians"]["classes"] == [f"gaussian {i}" for i in range(8)]
     assert rows["mnist"]["kind"] == "image" and rows["mnist"]["test_size"] == 10_000

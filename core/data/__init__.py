@@ -13,8 +13,8 @@ from core.data.toy2d import TOY_CLASS_NAMES, TOY_NAMES, make_toy, points_dataset
 IMAGE_DATASETS: tuple[str, ...] = tuple(IMAGE_DATASET_FILES)  # ("mnist", "fashion-mnist")
 TOY_DATASETS: tuple[str, ...] = TOY_NAMES
 POINTS_DATASET = "points"  # a user-drawn point set, passed in with load_dataset(..., points=...)
-# Every dataset load_dataset can produce from its name alone ("points" also needs points=).
-ALL_DATASETS: tuple[str, ...] = IMAGE_DATASETS + TOY_DATASETS
+# Every name load_dataset accepts ("points" also needs points=, e.g. `gendiff train --points`).
+ALL_DATASETS: tuple[str, ...] = IMAGE_DATASETS + TOY_DATASETS + (POINTS_DATASET,)
 SPLITS: tuple[str, ...] = ("train", "test")
 
 TOY_TRAIN_SIZE = 20_000
@@ -93,8 +93,7 @@ def load_dataset(name: str, split: str = "train", seed: int = 0,
             raise ValueError(f"the {POINTS_DATASET!r} dataset needs points=(n, 2) array")
         return ArrayDataset(x=points_dataset(points), y=None, kind="points", class_names=(),
                             name=name)
-    valid = ", ".join(ALL_DATASETS + (POINTS_DATASET,))
-    raise ValueError(f"unknown dataset {name!r}; valid: {valid}")
+    raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(ALL_DATASETS)}")
 
 
 def describe_datasets() -> list[dict[str, Any]]:
