@@ -1,8 +1,12 @@
 """The held-out metrics of an experiment, chosen by its model family (what `gendiff train/eval --json` reports)."""
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from core import metrics
 from core.experiment import Experiment
+from core.metrics_2d import energy_distance
 
 MAX_EVAL_IMAGES = 10_000
 
@@ -19,9 +23,33 @@ def evaluate(exp: Experiment, seed: int = 0) -> dict[str, float]:
         if family == "vae":
             out.update(metrics.vae_nelbo(exp.module, x_test, seed=seed))
         return out
-    from core.diffusion.evaluation import evaluate_diffusion
-
     return evaluate_diffusion(exp, seed=seed)
+
+
+@torch.no_grad()
+def test_denoising_loss(exp: Experiment, seed: int = 0, batches: int = 8) -> float:
+    """The training objective on held-out data (fixed noise draws), averaged over a few batches."""
+    torch.manual_seed(seed)
+    x = torch.from_numpy(exp.test_data.x)
+    y = torch.from_numpy(exp.test_data.y) if exp.test_data.y is not None else None
+    size = min(256, len(x))
+    values = [float(exp.task.loss(x[i * size:(i + 1) * size], None if y is None else y[i * size:(i + 1) * size])["total"])
+              for i in range(min(batches, len(x) // size))]
+    return float(np.mean(values))
+
+
+def evaluate_diffusion(exp: Experiment, seed: int = 0, n_samples: int = 2000) -> dict[str, float]:
+    """Held-out denoising loss; for 2-D data also the energy distance of n samples to held-out data, beside
+    energy_distance_data, the same distance between two independent draws of the data (a perfect model's floor)."""
+    out = {"test_loss": test_denoising_loss(exp, seed)}
+    if exp.train_data.kind == "points":
+        samples = exp.task.sample(n_samples, seed=seed)
+        test, train_x = exp.test_data.x, exp.train_data.x
+        n = min(n_samples, len(test), len(train_x))
+        out["energy_distance"] = energy_distance(samples[:n], test[:n], seed=seed)
+        out["energy_distance_data"] = energy_distance(train_x[:n], test[:n], seed=seed)
+        out["energy_distance_ratio"] = out["energy_distance"] / max(out["energy_distance_data"], 1e-12)
+    return out
 
 
 def round_metrics(values: dict[str, float], digits: int = 6) -> dict[str, float]:
