@@ -1,0 +1,100 @@
+"""The window's actions, menus and toolbar (File, Training, View), with their shortcuts; no behaviour here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QStyle, QToolBar, QWidget
+
+
+@dataclass
+class Actions:
+    open: QAction
+    save: QAction
+    quit: QAction
+    train: QAction
+    pause: QAction
+    stop: QAction
+    reset: QAction
+    toggle: QAction
+    presentation: QAction
+    leave_presentation: QAction
+    log_scale: QAction
+    export_menu: QMenu
+    toolbar: QToolBar
+    title: QLabel
+
+
+def _action(window: QMainWindow, text: str, shortcut=None, tip: str = "", icon=None) -> QAction:
+    action = QAction(text, window)
+    if icon is not None:
+        action.setIcon(window.style().standardIcon(icon))
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut is not None else tip or text)
+    action.setStatusTip(tip)
+    window.addAction(action)  # shortcuts work even while the toolbar or the menu bar is hidden
+    return action
+
+
+def create_actions(window: QMainWindow) -> Actions:
+    sp = QStyle.StandardPixmap
+    key = Qt.Key
+    a = Actions(
+        open=_action(window, "&Open checkpoint…", QKeySequence.StandardKey.Open, "Open a saved model",
+                     sp.SP_DialogOpenButton),
+        save=_action(window, "&Save checkpoint…", QKeySequence.StandardKey.Save,
+                     "Save the model (latest weights) to a .safetensors file", sp.SP_DialogSaveButton),
+        quit=_action(window, "&Quit", QKeySequence.StandardKey.Quit, "Stop training and close"),
+        train=_action(window, "Train", None, "Start or resume training", sp.SP_MediaPlay),
+        pause=_action(window, "Pause", None, "Pause training (keeps the optimiser state)", sp.SP_MediaPause),
+        stop=_action(window, "Stop", None, "End the run (the weights are kept; Train continues)", sp.SP_MediaStop),
+        reset=_action(window, "Reset", None, "A fresh model from the panel's settings", sp.SP_BrowserReload),
+        toggle=_action(window, "Train / pause", key.Key_Space, "Start, pause or resume training"),
+        presentation=_action(window, "&Presentation mode", key.Key_F11,
+                             "Full screen, large and contrasted, for a projector"),
+        leave_presentation=_action(window, "Leave presentation mode", key.Key_Escape),
+        log_scale=_action(window, "&Log-scale losses", None, "Plot log10 of the losses"),
+        export_menu=QMenu("&Export plot", window),
+        toolbar=QToolBar("Training", window),
+        title=QLabel(),
+    )
+    a.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    a.presentation.setCheckable(True)
+    a.log_scale.setCheckable(True)
+    a.leave_presentation.setEnabled(False)
+
+    menu = window.menuBar()
+    file_menu = menu.addMenu("&File")
+    for item in (a.open, a.save, None, a.export_menu, None, a.quit):
+        if item is None:
+            file_menu.addSeparator()
+        elif isinstance(item, QMenu):
+            file_menu.addMenu(item)
+        else:
+            file_menu.addAction(item)
+    training = menu.addMenu("&Training")
+    for action in (a.train, a.pause, a.stop, a.reset, a.toggle):
+        training.addAction(action)
+    view = menu.addMenu("&View")
+    view.addAction(a.presentation)
+    view.addAction(a.leave_presentation)
+    view.addAction(a.log_scale)
+
+    bar = a.toolbar
+    bar.setObjectName("trainingToolbar")
+    bar.setMovable(False)
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    bar.setIconSize(QSize(22, 22))
+    for action in (a.train, a.pause, a.stop, a.reset):
+        bar.addAction(action)
+    spacer = QWidget()
+    spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    bar.addWidget(spacer)
+    a.title.setObjectName("experimentTitle")
+    bar.addWidget(a.title)
+    bar.addSeparator()
+    bar.addAction(a.presentation)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    return a

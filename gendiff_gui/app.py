@@ -1,0 +1,65 @@
+"""The `gendiff-gui` program: command-line flags, the QApplication with its theme and thread budget, the window."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.config import ALL_MODELS, ExperimentConfig
+from gendiff_gui.fields import NAMED_DATASETS
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="gendiff-gui",
+        description="Train auto-encoders and diffusion models live and watch what they learn.")
+    parser.add_argument("--checkpoint", metavar="FILE", help="open a saved model (.safetensors)")
+    parser.add_argument("--dataset", choices=NAMED_DATASETS, help="dataset of a new model (default: the last used)")
+    parser.add_argument("--model", choices=ALL_MODELS, help="model of a new model (default: the last used)")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start in presentation mode: full screen, large, contrasted (F11 toggles, Esc leaves)")
+    parser.add_argument("--train", action="store_true", help="start training as soon as the model is ready")
+    return parser.parse_args(argv)
+
+
+def initial_config(args: argparse.Namespace, last: ExperimentConfig | None) -> ExperimentConfig:
+    """The last experiment (or the defaults) with the flags applied."""
+    config = last or ExperimentConfig()
+    if args.model:
+        config = config.replace(model=args.model)
+    if args.dataset:
+        config = config.replace(dataset=args.dataset)
+    return config
+
+
+def run(argv: list[str]) -> int:
+    args = parse_args(argv)  # before Qt: --help and bad flags need no display
+    from PySide6.QtWidgets import QApplication
+
+    from core.threads import configure_threads
+    from gendiff_gui.main_window import MainWindow
+    from gendiff_gui.quit_signals import install_quit_handlers
+    from gendiff_gui.settings import APPLICATION, ORGANIZATION, load_config, open_settings
+    from gendiff_gui.theme import NORMAL, apply_theme
+
+    configure_threads(gui=True)  # one core for the event loop, the rest for training
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    apply_theme(app, NORMAL)
+    settings = open_settings()
+    window = MainWindow(settings)
+    window.session.message.connect(_errors_to_stderr)
+    presentation = window.restore_settings() or args.presentation
+    window.start(initial_config(args, load_config(settings)), checkpoint=args.checkpoint, train=args.train)
+    heartbeat = install_quit_handlers(app, window)
+    window.show()
+    if presentation:
+        window.set_presentation(True)
+    code = app.exec()
+    heartbeat.stop()
+    return code
+
+
+def _errors_to_stderr(level: str, text: str) -> None:
+    if level == "error":
+        print(f"gendiff-gui: {text}", file=sys.stderr, flush=True)

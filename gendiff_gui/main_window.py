@@ -1,0 +1,277 @@
+"""The main window: experiment panel, training controls, views per model family, menus; it owns the session's jobs.
+
+Views: `add_view(name, widget, families)` puts a widget in the view tabs, shown while the current model's family
+is one of `families` (see `gendiff_gui/views/__init__.py`). Weights reach views through `window.snapshots`
+(a SnapshotModel: signal `updated(config, snapshot)` plus a CPU copy of the network to decode with).
+Closing: every job is asked to stop, then waited for (at most 1.5 s), then the window closes.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from core.config import ExperimentConfig
+from gendiff_gui import export, session as session_states
+from gendiff_gui.actions import create_actions
+from gendiff_gui.experiment_panel import ExperimentPanel
+from gendiff_gui.message_bar import MessageBar
+from gendiff_gui.session import TrainingSession, needs_new_model
+from gendiff_gui.settings import load_config, open_settings, save_config
+from gendiff_gui.status import TrainingStatus
+from gendiff_gui.theme import NORMAL, PRESENTATION, Theme, apply_theme
+from gendiff_gui.views import install_views
+from gendiff_gui.views.loss_curves import LossCurvesView
+
+log = logging.getLogger(__name__)
+ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion"})
+CHECKPOINT_FILTER = "gendiff checkpoints (*.safetensors);;All files (*)"
+CLOSE_TIMEOUT_MS = 1500
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("gendiff — auto-encoders and diffusion, trained live")
+        self.settings = settings if settings is not None else open_settings()
+        self.session = TrainingSession(self)
+        self.snapshots = self.session.snapshots
+        self.theme: Theme = NORMAL
+        self.presenting = False
+        self._normal_layout: tuple[QByteArray, QByteArray] | None = None
+        self._views: list[tuple[str, QWidget, frozenset[str]]] = []
+
+        self.panel = ExperimentPanel()
+        self.panel_dock = QDockWidget("Experiment", self)
+        self.panel_dock.setObjectName("experimentDock")
+        self.panel_dock.setWidget(self.panel)
+        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
+
+        self.messages = MessageBar()
+        self.loss_curves = LossCurvesView()
+        self.view_tabs = QTabWidget()
+        self.view_tabs.setDocumentMode(True)
+        self.view_tabs.hide()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.view_tabs)
+        self.splitter.addWidget(self.loss_curves)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.commands = create_actions(self)
+        self.status = TrainingStatus(self.statusBar())
+        self._connect()
+        install_views(self)
+        self._on_state(self.session.state)
+        self.resize(1280, 800)
+
+    # ----- views -----
+    def add_view(self, name: str, widget: QWidget, families: Iterable[str] | None = None) -> None:
+        """Show `widget` as a tab while the experiment's family is in `families` (None: every family)."""
+        families = frozenset(families) if families is not None else ALL_FAMILIES
+        unknown = families - ALL_FAMILIES
+        if unknown:
+            raise ValueError(f"unknown model families {sorted(unknown)}; use {sorted(ALL_FAMILIES)}")
+        self._views.append((name, widget, families))
+        self.view_tabs.addTab(widget, name)
+        if hasattr(widget, "apply_theme"):
+            widget.apply_theme(self.theme)
+        self._show_views_for(self.snapshots.config)
+
+    def views(self) -> dict[str, QWidget]:
+        return {name: widget for name, widget, _ in self._views}
+
+    def _show_views_for(self, config: ExperimentConfig | None) -> None:
+        family = config.family if config is not None else None
+        any_visible = False
+        for index, (_name, _widget, families) in enumerate(self._views):
+            visible = family in families
+            self.view_tabs.setTabVisible(index, visible)
+            any_visible |= visible
+        self.view_tabs.setVisible(any_visible)
+
+    def exportable_plots(self) -> dict[str, object]:
+        plots = dict(self.loss_curves.exportable_plots())
+        for index, (name, widget, _families) in enumerate(self._views):
+            if self.view_tabs.isTabVisible(index) and hasattr(widget, "exportable_plots"):
+                plots.update({f"{name}: {k}" if k != name else k: v for k, v in widget.exportable_plots().items()})
+        return plots
+
+    # ----- wiring -----
+    def _connect(self) -> None:
+        a, s = self.commands, self.session
+        a.open.triggered.connect(lambda: self.open_checkpoint())
+        a.save.triggered.connect(lambda: self.save_checkpoint())
+        a.quit.triggered.connect(self.close)
+        a.train.triggered.connect(self.train)
+        a.pause.triggered.connect(s.pause)
+        a.stop.triggered.connect(s.stop)
+        a.reset.triggered.connect(self.reset)
+        a.toggle.triggered.connect(lambda: s.toggle(self.panel.config()))
+        a.presentation.toggled.connect(self.set_presentation)
+        a.leave_presentation.triggered.connect(lambda: self.set_presentation(False))
+        a.log_scale.setChecked(self.loss_curves.log_scale.isChecked())
+        a.log_scale.toggled.connect(self.loss_curves.set_log_scale)
+        self.loss_curves.log_scale.toggled.connect(a.log_scale.setChecked)
+        a.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.panel.edited.connect(self._on_panel_edited)
+        s.experiment_changed.connect(self._on_experiment)
+        s.progress.connect(self._on_progress)
+        s.state_changed.connect(self._on_state)
+        s.message.connect(self.messages.show_message)
+
+    def _on_progress(self, progress) -> None:
+        self.loss_curves.append_losses(progress.steps, progress.losses)
+        self.status.on_progress(progress)
+
+    def _on_experiment(self, config: ExperimentConfig) -> None:
+        self.loss_curves.clear()
+        self.panel.set_config(config)
+        self.panel.set_hint("")
+        self.status.set_experiment(config, self.snapshots.step)
+        self._show_views_for(config)
+        self.commands.title.setText(f"{config.model} · {config.dataset}")
+
+    def _on_state(self, state: str) -> None:
+        a = self.commands
+        a.train.setEnabled(state in (session_states.IDLE, session_states.PAUSED, session_states.STOPPING))
+        a.train.setText("Resume" if state == session_states.PAUSED else "Train")
+        a.pause.setEnabled(state == session_states.TRAINING)
+        a.stop.setEnabled(state in (session_states.TRAINING, session_states.PAUSED))
+        a.save.setEnabled(self.session.experiment is not None)
+        if state == session_states.TRAINING and self.session.experiment is not None:
+            self.status.set_run_length(self.session.experiment.config)
+        self.status.set_state(state)
+
+    def _on_panel_edited(self, config: ExperimentConfig) -> None:
+        current = self.session.experiment
+        changed = current is not None and needs_new_model(config, current.config)
+        self.panel.set_hint("These settings need a new model: Train or Reset builds it (the curves start over)."
+                            if changed else "")
+
+    # ----- commands -----
+    def start(self, config: ExperimentConfig | None = None, checkpoint: str | Path | None = None,
+              train: bool = False) -> None:
+        """The first experiment: a checkpoint if given, else `config`, the last one used, or the defaults."""
+        config = config or load_config(self.settings) or ExperimentConfig()
+        self.panel.set_config(config)
+        if checkpoint is not None:
+            self.session.load(checkpoint, fallback=config)
+        else:
+            self.session.build(config)
+        if train:
+            self.session.train()
+
+    def train(self) -> None:
+        self.session.train(self.panel.config())
+
+    def reset(self) -> None:
+        self.session.reset(self.panel.config())
+
+    def open_checkpoint(self, path: str | Path | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", CHECKPOINT_FILTER)
+            if not path:
+                return
+        self.session.load(path)
+
+    def save_checkpoint(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            cfg = self.session.experiment.config if self.session.experiment else ExperimentConfig()
+            name = f"{cfg.model}-{cfg.dataset}-step{self.snapshots.step}.safetensors"
+            path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", name, CHECKPOINT_FILTER)
+            if not path:
+                return False
+        return self.session.save(path)
+
+    def export_plot(self, name: str, path: str | Path | None = None) -> Path | None:
+        item = self.exportable_plots()[name]
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", f"{name.lower().replace(' ', '-')}.png",
+                                                  export.FILE_FILTER)
+            if not path:
+                return None
+        try:
+            written = export.export_plot(item, path)
+        except Exception as exc:  # an exporter failure is a message, never a traceback dialog
+            self.messages.show_message("error", f"Could not export {name}: {exc}")
+            return None
+        self.messages.show_message("info", f"Exported {name} to {written}.")
+        return written
+
+    def _fill_export_menu(self) -> None:
+        menu = self.commands.export_menu
+        menu.clear()
+        for name in self.exportable_plots():
+            menu.addAction(f"{name}…").triggered.connect(lambda _=False, n=name: self.export_plot(n))
+
+    # ----- presentation mode -----
+    def set_presentation(self, on: bool) -> None:
+        if on == self.presenting:
+            return
+        self.presenting = on
+        if on:
+            self._normal_layout = (self.saveGeometry(), self.saveState())
+            self.panel_dock.hide()
+            self.menuBar().hide()
+            self.showFullScreen()
+        else:
+            self.showNormal()
+            self.menuBar().show()
+            if self._normal_layout is not None:
+                self.restoreGeometry(self._normal_layout[0])
+                self.restoreState(self._normal_layout[1])
+        self.commands.presentation.setChecked(on)
+        self.commands.leave_presentation.setEnabled(on)
+        self.set_theme(PRESENTATION if on else NORMAL)
+        self.loss_curves.plot_widget.setFocus()  # Space must reach the window, not a form widget
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        if app is not None:
+            apply_theme(app, theme)
+        self.commands.toolbar.setIconSize(QSize(theme.icon_px, theme.icon_px))
+        self.commands.title.setFont(theme.font(1.25, bold=True))
+        self.messages.apply_theme(theme)
+        self.loss_curves.apply_theme(theme)
+        for _name, widget, _families in self._views:
+            if hasattr(widget, "apply_theme"):
+                widget.apply_theme(theme)
+
+    # ----- settings and closing -----
+    def restore_settings(self) -> bool:
+        """Geometry and dock layout of the last session; returns True if the last theme was presentation."""
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        return self.settings.value("theme", "normal") == PRESENTATION.name
+
+    def save_settings(self) -> None:
+        geometry, state = self._normal_layout if self.presenting and self._normal_layout else (
+            self.saveGeometry(), self.saveState())
+        self.settings.setValue("window/geometry", geometry)
+        self.settings.setValue("window/state", state)
+        self.settings.setValue("theme", self.theme.name)
+        save_config(self.settings, self.session.experiment.config if self.session.experiment else self.panel.config())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.session.shutdown(CLOSE_TIMEOUT_MS):
+            log.warning("a job did not stop within %d ms", CLOSE_TIMEOUT_MS)
+        self.save_settings()
+        event.accept()

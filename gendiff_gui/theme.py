@@ -1,0 +1,92 @@
+"""The two looks of the program: `normal` for a laptop and `presentation` for a projector (big, thick, contrasted)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+# Colour per loss part: Okabe-Ito hues (colour-blind safe), darkened to survive a washed-out projector.
+LOSS_COLORS = {
+    "total": "#111111",
+    "reconstruction": "#0060B0",
+    "kl": "#C84300",
+    "denoise": "#007A55",
+}
+EXTRA_COLORS = ("#A0307A", "#B07800", "#4B3C9E", "#5A5A5A")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Font scale, line widths and palette of one look."""
+
+    name: str
+    font_pt: float  # the application's base font size
+    line_width: float  # main (smoothed) curves
+    raw_line_width: float  # the faint unsmoothed curves behind them
+    raw_alpha: int  # 0..255 opacity of the unsmoothed curves
+    axis_width: float
+    window: str
+    panel: str
+    text: str
+    plot_background: str
+    plot_foreground: str
+    accent: str
+    error: str
+    grid_alpha: float
+    icon_px: int
+
+    @property
+    def plot_font_pt(self) -> float:
+        return self.font_pt * 1.1
+
+    def loss_color(self, key: str, index: int = 0) -> str:
+        return LOSS_COLORS.get(key, EXTRA_COLORS[index % len(EXTRA_COLORS)])
+
+    def font(self, scale: float = 1.0, bold: bool = False) -> QFont:
+        font = QFont()
+        font.setPointSizeF(self.font_pt * scale)
+        font.setBold(bold)
+        return font
+
+
+NORMAL = Theme(
+    name="normal", font_pt=11, line_width=2.2, raw_line_width=1.0, raw_alpha=70, axis_width=1.0,
+    window="#F3F4F6", panel="#FFFFFF", text="#1A1A1A", plot_background="#FFFFFF", plot_foreground="#222222",
+    accent="#0060B0", error="#B00020", grid_alpha=0.15, icon_px=22,
+)
+# For the back of a room: about twice the size, black on white (dark themes wash out to grey on projectors).
+PRESENTATION = Theme(
+    name="presentation", font_pt=20, line_width=5.0, raw_line_width=2.0, raw_alpha=80, axis_width=2.5,
+    window="#FFFFFF", panel="#FFFFFF", text="#000000", plot_background="#FFFFFF", plot_foreground="#000000",
+    accent="#0050A0", error="#C00000", grid_alpha=0.25, icon_px=40,
+)
+THEMES = {t.name: t for t in (NORMAL, PRESENTATION)}
+
+
+def palette(theme: Theme) -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: theme.window,
+        QPalette.ColorRole.Base: theme.panel,
+        QPalette.ColorRole.AlternateBase: theme.window,
+        QPalette.ColorRole.Button: theme.window,
+        QPalette.ColorRole.WindowText: theme.text,
+        QPalette.ColorRole.Text: theme.text,
+        QPalette.ColorRole.ButtonText: theme.text,
+        QPalette.ColorRole.ToolTipBase: "#FFFFE8",
+        QPalette.ColorRole.ToolTipText: "#000000",
+        QPalette.ColorRole.Highlight: theme.accent,
+        QPalette.ColorRole.HighlightedText: "#FFFFFF",
+        QPalette.ColorRole.Link: theme.accent,
+    }
+    for role, color in roles.items():
+        pal.setColor(role, QColor(color))
+    return pal
+
+
+def apply_theme(app: QApplication, theme: Theme) -> None:
+    """Style, palette and base font of the whole application (widgets then apply their own plot settings)."""
+    app.setStyle("Fusion")
+    app.setPalette(palette(theme))
+    app.setFont(theme.font())

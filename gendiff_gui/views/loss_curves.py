@@ -1,0 +1,145 @@
+"""Live loss curves: one curve per loss part with a legend, log scale, EMA smoothing; flat memory for long runs."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from gendiff_gui.history import DecimatedSeries
+from gendiff_gui.theme import NORMAL, Theme
+
+LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
+DEFAULT_SMOOTHING = 0.6
+
+
+class LossCurvesView(QWidget):
+    """`append_losses(steps, {part: values})` adds points; `clear()` starts over. Redraws at most `redraw_hz`."""
+
+    def __init__(self, parent: QWidget | None = None, *, capacity: int = 1024, redraw_hz: float = 20.0) -> None:
+        super().__init__(parent)
+        self._capacity = capacity
+        self._theme = NORMAL
+        self._smoothing = DEFAULT_SMOOTHING
+        self.series: dict[str, DecimatedSeries] = {}
+        self.raw_items: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}  # the smoothed curve of each part (in the legend)
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True)
+        self.plot.setLabel("bottom", "training step")
+        self.plot.setLabel("left", "loss")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("plot log10(loss): parts of very different sizes (reconstruction, KL) side by side")
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.smoothing = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setToolTip("exponential moving average: s_n = w s_{n-1} + (1 - w) loss_n (faint: raw loss)")
+        self.smoothing.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
+        self.smoothing_label = QLabel()
+        controls = QHBoxLayout()
+        controls.addWidget(self.log_scale)
+        controls.addSpacing(24)
+        controls.addWidget(QLabel("Smoothing"))
+        controls.addWidget(self.smoothing, 1)
+        controls.addWidget(self.smoothing_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot_widget, 1)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(int(1000 / redraw_hz))
+        self._redraw_timer.timeout.connect(self.redraw)
+        self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
+        self.log_scale.setChecked(True)
+        self.apply_theme(NORMAL)
+
+    # ----- numpy in -----
+    def append_losses(self, steps: np.ndarray, losses: dict[str, np.ndarray]) -> None:
+        for key, values in losses.items():
+            if key not in self.series:
+                self._add_part(key)
+            self.series[key].extend(steps, values)
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def clear(self) -> None:
+        """Forget every point (a new model); the curves themselves are kept and reused."""
+        for key in self.series:
+            self.series[key] = DecimatedSeries(self._capacity, self._smoothing)
+            self.curves[key].setData([], [])
+            self.raw_items[key].setData([], [])
+
+    def set_log_scale(self, on: bool) -> None:
+        if self.log_scale.isChecked() != on:
+            self.log_scale.setChecked(on)  # re-enters through `toggled`
+            return
+        self.plot.setLogMode(x=False, y=on)
+        self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+
+    def set_smoothing(self, w: float) -> None:
+        self._smoothing = min(max(w, 0.0), 0.99)
+        self.smoothing_label.setText(f"{self._smoothing:.2f}")
+        for series in self.series.values():
+            series.set_smoothing(self._smoothing)
+        self.redraw()
+
+    def exportable_plots(self) -> dict[str, pg.PlotItem]:
+        return {"Loss curves": self.plot}
+
+    # ----- drawing -----
+    def _add_part(self, key: str) -> None:
+        index = len(self.series)
+        self.series[key] = DecimatedSeries(self._capacity, self._smoothing)
+        self.raw_items[key] = self.plot.plot([], [])
+        curve = self.plot.plot([], [], name=LABELS.get(key, key))
+        self.curves[key] = curve
+        curve.setZValue(10 if key == "total" else 5)
+        self._style_part(key, index)
+
+    def _style_part(self, key: str, index: int) -> None:
+        theme = self._theme
+        color = QColor(theme.loss_color(key, index))
+        style = Qt.PenStyle.DashLine if key == "total" else Qt.PenStyle.SolidLine
+        self.curves[key].setPen(pg.mkPen(color, width=theme.line_width, style=style))
+        faint = QColor(color)
+        faint.setAlpha(theme.raw_alpha)
+        self.raw_items[key].setPen(pg.mkPen(faint, width=theme.raw_line_width))
+
+    def redraw(self) -> None:
+        smoothing = self._smoothing > 0
+        for key, series in self.series.items():
+            steps, means, smooth = series.arrays()
+            self.curves[key].setData(steps, smooth if smoothing else means)
+            self.raw_items[key].setVisible(smoothing)
+            if smoothing:
+                self.raw_items[key].setData(steps, means)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.plot_widget.setBackground(theme.plot_background)
+        font = theme.font(theme.plot_font_pt / theme.font_pt)
+        label_style = {"color": theme.plot_foreground, "font-size": f"{theme.plot_font_pt:.0f}pt"}
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.plot_foreground, width=theme.axis_width))
+            axis.setTextPen(pg.mkPen(theme.plot_foreground))
+            axis.setStyle(tickFont=font, tickTextOffset=int(theme.font_pt * 0.6))
+            axis.setGrid(int(theme.grid_alpha * 255))
+            axis.setLabel(axis.labelText, units=axis.labelUnits, **label_style)
+        self.legend.setLabelTextColor(theme.plot_foreground)
+        self.legend.setLabelTextSize(f"{theme.plot_font_pt:.0f}pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        self.legend.setPen(pg.mkPen(theme.plot_foreground, width=1))
+        for index, key in enumerate(self.series):
+            self._style_part(key, index)
+        for _sample, label in self.legend.items:
+            label.setText(label.text)  # re-render with the new size
+        self.redraw()

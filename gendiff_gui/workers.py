@@ -1,0 +1,206 @@
+"""Workers: QObjects that each run one core generator or call in their own QThread and report through signals.
+
+A worker is created on the GUI thread, moved to a QThread by `jobs.Job`, and its `run` slot executes there.
+Stopping and pausing are `threading.Event`s (a queued "stop" signal would never reach a worker busy in a loop);
+every exception is caught and emitted as `failed` with a readable message. When `run` ends the worker emits
+`finished`, moves itself back to the GUI thread and ends its thread's event loop.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class Worker(QObject):
+    """Base class: subclasses implement `work()`; `run()` wraps it with error handling and thread cleanup."""
+
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+        self._go = threading.Event()  # set while running, cleared while paused
+        self._go.set()
+
+    # --- thread-safe controls (called from the GUI thread) ---
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._go.set()  # a paused worker must wake up to notice the stop
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._go.clear()
+
+    def resume(self) -> None:
+        self._go.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._go.is_set()
+
+    # --- worker thread ---
+    def wait_while_paused(self) -> float:
+        """Block (without spinning) while paused; returns the seconds spent waiting."""
+        if self._go.is_set():
+            return 0.0
+        t0 = time.perf_counter()
+        self._go.wait()
+        return time.perf_counter() - t0
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.work()
+        except Exception as exc:  # every failure becomes a message, never a crash or a dialog
+            log.exception("worker %s failed", type(self).__name__)
+            self.failed.emit(readable_error(exc))
+        finally:
+            self.finished.emit()
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())  # deleted later on the GUI thread, not in a dead thread
+            QThread.currentThread().quit()
+
+
+def readable_error(exc: BaseException) -> str:
+    """One line for a person: ValueError/OSError messages (CheckpointError, missing file...) speak for themselves."""
+    text = str(exc).strip()
+    if isinstance(exc, (ValueError, OSError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class CallWorker(Worker):
+    """Runs one function (building or loading an experiment) and emits its result as `returned`."""
+
+    returned = Signal(object)
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def work(self) -> None:
+        result = self._fn()
+        if not self.stop_requested:
+            self.returned.emit(result)
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """Training events coalesced between two emits: every step's losses, the newest snapshot only."""
+
+    steps: np.ndarray  # int64, one entry per training step since the previous emit
+    losses: dict[str, np.ndarray]  # loss part -> float64 values aligned with `steps`
+    step: int  # the newest step
+    run_steps: int  # steps done in this run (for the progress bar)
+    active_seconds: float  # this run's training time, pauses excluded
+    lr: float
+    snapshot: dict[str, np.ndarray] | None  # newest weights seen since the previous emit, if any
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """How a training run ended."""
+
+    step: int
+    message: str
+    diverged: bool
+
+
+class _Coalescer:
+    """Accumulates TrainEvents between emits (worker thread only)."""
+
+    def __init__(self, start_step: int) -> None:
+        self.start_step = start_step
+        self.last_step = start_step
+        self.steps: list[int] = []
+        self.losses: dict[str, list[float]] = {}
+        self.snapshot: dict[str, np.ndarray] | None = None
+        self.last = None
+        self.active_seconds = 0.0
+
+    def add(self, event, active_seconds: float) -> None:
+        self.last = event
+        self.active_seconds = active_seconds
+        if event.snapshot is not None:
+            self.snapshot = event.snapshot
+        repeated = event.done and (event.step == self.last_step or not event.losses)
+        if not repeated:  # a stopped or diverged run's final event repeats the last step
+            self.last_step = event.step
+            self.steps.append(event.step)
+            for key, value in event.losses.items():
+                self.losses.setdefault(key, []).append(value)
+
+    def take(self) -> TrainProgress | None:
+        if self.last is None or (not self.steps and self.snapshot is None):
+            return None
+        progress = TrainProgress(
+            steps=np.asarray(self.steps, dtype=np.int64),
+            losses={k: np.asarray(v, dtype=np.float64) for k, v in self.losses.items()},
+            step=self.last.step, run_steps=self.last.step - self.start_step,
+            active_seconds=self.active_seconds, lr=self.last.lr, snapshot=self.snapshot,
+        )
+        self.steps, self.losses, self.snapshot = [], {}, None
+        return progress
+
+
+class TrainWorker(Worker):
+    """Iterates `experiment.train(...)`, emitting `progress` at most `emit_hz` times a second and `done` at the end."""
+
+    progress = Signal(object)  # TrainProgress
+    done = Signal(object)  # TrainResult
+
+    def __init__(self, experiment, *, steps: int | None = None, seconds: float | None = None,
+                 emit_hz: float = 30.0, snapshot_every_s: float = 0.25) -> None:
+        super().__init__()
+        self._experiment = experiment
+        self._steps, self._seconds = steps, seconds
+        self._interval = 1.0 / emit_hz
+        self._snapshot_every_s = snapshot_every_s
+
+    def _emit(self, batch: _Coalescer) -> None:
+        progress = batch.take()
+        if progress is not None:
+            self.progress.emit(progress)
+
+    def work(self) -> None:
+        exp = self._experiment
+        batch = _Coalescer(exp.steps_done)
+        paused_s = 0.0
+        last_emit = time.perf_counter()
+        events = exp.train(steps=self._steps, seconds=self._seconds, stop=self._stop,
+                           snapshot_every_s=self._snapshot_every_s)
+        try:
+            for event in events:
+                batch.add(event, event.seconds - paused_s)
+                if event.done:
+                    self._emit(batch)
+                    self.done.emit(TrainResult(event.step, event.message, event.diverged))
+                    return
+                now = time.perf_counter()
+                if now - last_emit >= self._interval:
+                    self._emit(batch)
+                    last_emit = now
+                if self.paused:
+                    self._emit(batch)  # the curves show every step done before the pause
+                    paused_s += self.wait_while_paused()
+                    last_emit = time.perf_counter()
+        finally:
+            events.close()

@@ -1,0 +1,58 @@
+"""Test setup: Qt runs offscreen; GUI tests fail on a leaked running QThread or on any Qt warning."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import weakref
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+GUI_DIR = Path(__file__).parent / "gui"
+# Qt messages that are not the program's fault (the offscreen platform's limits).
+IGNORED_QT_MESSAGES = [re.compile(p) for p in (r"This plugin does not support",)]
+
+
+def _is_gui_test(request) -> bool:
+    return GUI_DIR in Path(str(request.node.fspath)).parents
+
+
+@pytest.fixture(autouse=True)
+def _gui_test_guards(request, monkeypatch, tmp_path):
+    """For tests under tests/gui: private QSettings, no QThread left running, no Qt warning."""
+    if not _is_gui_test(request):
+        yield
+        return
+    monkeypatch.setenv("GENDIFF_SETTINGS_DIR", str(tmp_path / "settings"))
+    from PySide6.QtCore import QThread
+
+    started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    base_start = QThread.start
+
+    def recording_start(self, *args, **kwargs):
+        frame = sys._getframe(1)
+        started[self] = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        return base_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    qtlog = request.getfixturevalue("qtlog") if "qtbot" in request.fixturenames else None
+    yield
+    leaked = []
+    for thread, where in list(started.items()):
+        try:
+            if thread.isRunning():
+                leaked.append(f"{thread.objectName() or thread!r} started at {where}")
+                thread.quit()
+                thread.wait(5000)
+        except RuntimeError:  # the C++ object is already gone: it was not running
+            pass
+    if leaked:
+        pytest.fail("test left QThreads running:\n  " + "\n  ".join(leaked), pytrace=False)
+    if qtlog is not None:
+        warnings = [r for r in qtlog.records if r.log_type_name in ("WARNING", "CRITICAL", "FATAL")
+                    and not any(p.search(r.message) for p in IGNORED_QT_MESSAGES)]
+        if warnings:
+            pytest.fail("Qt warnings:\n  " + "\n  ".join(r.message for r in warnings), pytrace=False)

@@ -1,0 +1,41 @@
+"""Fixtures of the GUI tests: a main window (closed and drained after each test) and small fast experiments."""
+from __future__ import annotations
+
+import pytest
+
+from core.config import ExperimentConfig
+from core.threads import configure_threads
+
+TOY = ExperimentConfig(model="linear-ae", dataset="moons", latent_dim=1, seed=0)
+TOY_VAE = ExperimentConfig(model="vae", dataset="moons", latent_dim=2, hidden=32, seed=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _gui_thread_budget():
+    configure_threads(gui=True)
+
+
+@pytest.fixture
+def toy_config() -> ExperimentConfig:
+    return TOY
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown MainWindow with no experiment yet; closed (jobs stopped and drained) at the end."""
+    from gendiff_gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    qtbot.waitUntil(lambda: not win.session.busy, timeout=5000)
+
+
+@pytest.fixture
+def ready_window(qtbot, window):
+    """The window with the toy linear auto-encoder built and idle."""
+    window.start(TOY)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    return window

@@ -1,0 +1,120 @@
+"""Training through the window: curves fill, Stop finishes, pause holds, rapid clicks never train twice, divergence."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+def _points(window, part: str = "total") -> int:
+    curve = window.loss_curves.curves.get(part)
+    return 0 if curve is None or curve.getData()[0] is None else len(curve.getData()[0])
+
+
+def _last_step(window) -> int:
+    p = window.status._latest
+    return p.step if p is not None else 0
+
+
+def test_training_adds_points_to_the_loss_curves_and_finishes_after_stop(qtbot, ready_window):
+    w = ready_window
+    w.train()
+    qtbot.waitUntil(lambda: _points(w) > 3, timeout=5000)
+    x, y = w.loss_curves.curves["total"].getData()
+    assert np.all(np.isfinite(y)) and np.all(np.diff(x) > 0)
+    assert set(w.loss_curves.curves) == {"total", "reconstruction"}
+    with qtbot.waitSignal(w.session.run_finished, timeout=5000) as finished:
+        w.session.stop()
+    result = finished.args[0]
+    assert not result.diverged and result.message.startswith("stopped at step")
+    qtbot.waitUntil(lambda: w.session.state == "idle", timeout=5000)
+    assert w.session.experiment.steps_done == result.step > 0
+    assert w.snapshots.step == result.step
+
+
+def test_progress_is_coalesced_and_loses_no_step(qtbot, ready_window):
+    w = ready_window
+    received = []
+    w.session.progress.connect(received.append)
+    w.session.experiment.config = w.session.experiment.config.replace(steps=600)
+    w.session.train()
+    with qtbot.waitSignal(w.session.run_finished, timeout=10000):
+        pass
+    steps = np.concatenate([p.steps for p in received])
+    np.testing.assert_array_equal(steps, np.arange(1, 601))
+    seconds = received[-1].active_seconds
+    assert len(received) <= 30 * seconds + 3  # at most ~30 emits per second
+
+
+def test_pause_holds_the_steps_and_resume_continues(qtbot, ready_window):
+    w = ready_window
+    w.train()
+    qtbot.waitUntil(lambda: _last_step(w) > 0, timeout=5000)
+    w.session.pause()
+    assert w.session.state == "paused" and w.commands.train.text() == "Resume"
+    qtbot.wait(150)  # the step in flight is flushed
+    held = _last_step(w)
+    qtbot.wait(300)
+    assert _last_step(w) == held
+    w.session.resume()
+    qtbot.waitUntil(lambda: _last_step(w) > held, timeout=5000)
+    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+        w.session.stop()
+
+
+def test_rapid_train_and_stop_never_run_two_workers(qtbot, ready_window, monkeypatch):
+    w = ready_window
+    exp = w.session.experiment
+    active, peak, lock = [0], [0], threading.Lock()
+    original = type(exp).train
+
+    def counting_train(self, **kwargs):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            yield from original(self, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(type(exp), "train", counting_train)
+    for _ in range(6):
+        w.train()
+        w.session.stop()
+    w.train()  # waits for the stopping job, then starts
+    qtbot.waitUntil(lambda: w.session.state == "training" and _last_step(w) > 0, timeout=5000)
+    assert len([j for j in w.session.jobs() if j.name == "train"]) == 1
+    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+        w.session.stop()
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    assert peak[0] == 1
+
+
+def test_a_diverging_run_stops_with_a_message_and_finite_weights(qtbot, window, toy_config):
+    window.start(toy_config.replace(lr=1e6))
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    with qtbot.waitSignal(window.session.run_finished, timeout=20000) as finished:
+        window.train()
+    assert finished.args[0].diverged, finished.args[0].message
+    print(finished.args[0].message)
+    assert "diverged" in window.messages.text() and window.messages.level == "error"
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=5000)
+    assert all(np.isfinite(v).all() for v in window.snapshots.snapshot.values())
+    assert all(bool(p.isfinite().all()) for p in window.session.experiment.module.parameters())
+    qtbot.waitUntil(lambda: _points(window) > 0, timeout=2000)
+    for part, series in window.loss_curves.series.items():
+        assert np.all(np.isfinite(series.arrays()[1])), part
+
+
+def test_closing_mid_training_stops_the_job_quickly(qtbot, ready_window):
+    import time
+
+    w = ready_window
+    w.train()
+    qtbot.waitUntil(lambda: _last_step(w) > 0, timeout=5000)
+    job = w.session.jobs()[0]
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 2.0
+    assert job.wait(0)  # the thread has ended; the leak guard checks every QThread too
