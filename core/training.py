@@ -79,6 +79,8 @@ def train(
     opt = optimizer or torch.optim.Adam(params, lr=lr)
     stop = stop or threading.Event()
     last_good = {k: v.detach().clone() for k, v in module.state_dict().items()}
+    live_tensors = list(module.state_dict().values())  # detached views sharing the live storage
+    good_tensors = [last_good[k] for k in module.state_dict()]
     t0 = time.perf_counter()
     last_snapshot = -math.inf
     step = start_step
@@ -88,6 +90,10 @@ def train(
 
     def finish(message: str, diverged: bool = False) -> TrainEvent:
         module.eval()
+        if not diverged and not _all_finite(module):  # the very last update went bad: undo it
+            _restore(module, last_good)
+            message, diverged = (f"training diverged at step {step}: the weights became NaN/Inf; "
+                                 f"kept the weights of step {good_step}. Try a smaller learning rate."), True
         return TrainEvent(
             step=step, seconds=time.perf_counter() - t0, losses=losses, lr=opt.param_groups[0]["lr"],
             snapshot=snapshot_weights(module), done=True, diverged=diverged, message=message,
@@ -112,20 +118,12 @@ def train(
                     diverged=True,
                 )
                 return
-            for k, v in module.state_dict().items():  # these weights gave a sane loss: keep them
-                last_good[k].copy_(v)
+            with torch.no_grad():  # these weights gave a sane loss: keep them
+                torch._foreach_copy_(good_tensors, live_tensors)
             good_step = step
             opt.zero_grad(set_to_none=True)
             parts["total"].backward()
-            opt.step()
-            if not _all_finite(module):
-                _restore(module, last_good)
-                yield finish(
-                    f"training diverged at step {step + 1}: the weights became NaN/Inf; "
-                    f"kept the weights of step {good_step}. Try a smaller learning rate.",
-                    diverged=True,
-                )
-                return
+            opt.step()  # weights made NaN/Inf here give a NaN loss on the next step, which puts these back
             step += 1
             losses = {k: float(v.detach()) for k, v in parts.items()}
             elapsed = time.perf_counter() - t0
