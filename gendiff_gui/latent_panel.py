@@ -1,0 +1,516 @@
+"""The auto-encoder half of the lecture on one panel: latent map, decoding at a marker, manifold, interpolation,
+reconstructions, W/V against PCA, and dropped images.
+
+Wiring (three calls): `set_experiment(experiment)` when a model is built or loaded (not while a worker trains it),
+`set_snapshot(weights)` whenever new weights arrive, `drop_files(paths)` (drops on the panel, or on any widget
+passed to `accept_drops_on`, are handled already). Messages for a status bar come out of `message(level, text)`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from gendiff_gui.chunked_encoder import ChunkedEncoder
+from gendiff_gui.decoder import SnapshotNet, interpolate_codes
+from gendiff_gui.drop import DropLoader, DropRequest, DropTarget, expand
+from gendiff_gui.latent_plane import LatentPlane
+from gendiff_gui.pca_baseline import PcaBaseline
+from gendiff_gui.views.dropped_images import DroppedImagesView
+from gendiff_gui.views.image_grid import ImageTile, scaled_font
+from gendiff_gui.views.interpolation import InterpolationView
+from gendiff_gui.views.latent_map import LatentMapView
+from gendiff_gui.views.linear_weights import LinearWeightsView
+from gendiff_gui.views.manifold import ManifoldView, grid_points, grid_shape
+from gendiff_gui.views.reconstructions import ReconstructionsView
+
+MAP_POINTS = 5000
+STRIP_LAMBDAS = np.linspace(0.0, 1.0, 9)
+PATH_LAMBDAS = np.linspace(0.0, 1.0, 41)
+PRIOR_SAMPLES = 8
+MANIFOLD_CELLS = 15
+REFRESH_MS = 250  # views that decode many images follow new weights at most 4 times a second ...
+REFRESH_SHARE = 0.25  # ... and spend at most a quarter of the GUI thread on it
+LEVEL_COLORS = {"info": "#1A1A1A", "warning": "#8A5A00", "error": "#B00020"}
+
+
+@dataclass
+class Pick:
+    """A point of the latent space the user chose: a code, or an image's code (re-encoded as weights change)."""
+
+    z: np.ndarray  # (d,)
+    image: np.ndarray | None = None  # (28, 28)
+    name: str = ""
+
+
+class LatentPanel(QWidget):
+    message = Signal(str, str)  # level ("info", "warning", "error"), text
+    probe_decoded = Signal(object)  # the (28, 28) image just shown for the marker
+
+    def __init__(self, parent: QWidget | None = None, *, map_points: int = MAP_POINTS, seed: int = 0) -> None:
+        super().__init__(parent)
+        self._map_points, self._seed = map_points, seed
+        self._net: SnapshotNet | None = None
+        self._model = ""
+        self._state: dict[str, np.ndarray] = {}
+        self._plane = LatentPlane(2)
+        self._x_map = np.zeros((0, 1, 28, 28), np.float32)
+        self._y_map = np.zeros(0, np.int64)
+        self._class_names: tuple[str, ...] = ()
+        self._codes: np.ndarray | None = None
+        self._labels_pending = True
+        self._probe: Pick | None = None
+        self._ends: list[Pick | None] = [None, None]
+        self._hover = -1
+        self._recon_x = np.zeros((0, 28, 28), np.float32)
+        self._recon_eps = np.zeros((0, 28, 28), np.float32)
+        self._prior_z: np.ndarray | None = None
+        self._prior_draws = 0
+        self._dropped_names: list[str] = []
+        self._dropped_x = np.zeros((0, 28, 28), np.float32)
+        self._dropped_z = np.zeros((0, 2), np.float32)
+        self._selected = -1
+        self._load_errors: list[str] = []
+        self._refresh_cost = 0.0
+        self._build()
+        self._wire()
+
+    # ----- construction -----
+    def _build(self) -> None:
+        self.map = LatentMapView()
+        self.manifold = ManifoldView()
+        self.probe_tile = ImageTile("dec(z) at the marker", min_px=140)
+        self.nearest_tile = ImageTile("nearest test image", min_px=140)
+        self.prior_button = QPushButton("Sample from the prior  z ~ N(0, I)")
+        self.fit_button = QPushButton("Fit map to the codes")
+        self.prior_tile = ImageTile("", pad=2, min_px=60)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        tiles = QHBoxLayout()
+        tiles.addWidget(self.probe_tile)
+        tiles.addWidget(self.nearest_tile)
+        column.addLayout(tiles, 3)
+        column.addWidget(self.fit_button)
+        column.addWidget(self.prior_button)
+        column.addWidget(self.prior_tile, 2)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        for widget, stretch in ((self.map, 5), (self.manifold, 4), (side, 3)):
+            top.addWidget(widget)
+            top.setStretchFactor(top.count() - 1, stretch)
+
+        self.interpolation = InterpolationView()
+        self.reconstructions = ReconstructionsView()
+        self.dropped = DroppedImagesView()
+        self.weights = LinearWeightsView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.interpolation, "Interpolation")
+        self.tabs.addTab(self.reconstructions, "Reconstructions")
+        self.tabs.addTab(self.dropped, "Dropped images")
+        self.tabs.addTab(self.weights, "W, V and PCA")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+
+        self.encoder: ChunkedEncoder | None = None
+        self.loader = DropLoader(self)
+        self.pca = PcaBaseline(self)
+        self.drop_target = DropTarget(self)
+        self.accept_drops_on(self)
+        self._refresh_timer = QTimer(self, singleShot=True)
+        self._refresh_timer.timeout.connect(self._refresh_views)
+        self.apply_theme(None)
+
+    def _wire(self) -> None:
+        self.map.clicked.connect(self._on_map_point)
+        self.map.probe_dragged.connect(self._on_map_point)
+        self.map.endpoint_picked.connect(self._on_endpoint_picked)
+        self.map.hovered.connect(self._on_hover)
+        self.map.view_range_changed.connect(lambda _r: self._refresh_manifold())
+        self.fit_button.clicked.connect(self.map.fit_view)
+        self.prior_button.clicked.connect(self.sample_prior)
+        self.interpolation.lambda_changed.connect(lambda _l: self._refresh_interpolation_current())
+        self.interpolation.spherical_changed.connect(lambda _s: self._refresh_interpolation())
+        self.interpolation.endpoint_requested.connect(self._on_endpoint_requested)
+        self.reconstructions.sigma_changed.connect(lambda _s: self._refresh_reconstructions())
+        self.dropped.selected.connect(self.select_dropped)
+        self.drop_target.dropped.connect(self.handle_drop)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.progress.connect(self.dropped.set_progress)
+        self.loader.finished.connect(self._on_load_finished)
+        self.pca.ready.connect(self.weights.set_pca)
+
+    def apply_theme(self, _theme=None) -> None:
+        """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
+        for widget in (self.prior_button, self.fit_button, self.tabs, self.status):
+            widget.setFont(scaled_font(1.0))
+        for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
+                     self.interpolation, self.reconstructions, self.dropped, self.weights):
+            view.apply_fonts()
+
+    def exportable_plots(self) -> dict[str, object]:
+        """What File > Export plot offers from this panel."""
+        return {"Latent map": self.map.plot, "Decoded grid": self.manifold.plot}
+
+    def accept_drops_on(self, widget: QWidget) -> None:
+        """Make `widget` (e.g. the main window) a drop zone for image files handled by this panel."""
+        self.drop_target.attach(widget)
+
+    # ----- the three calls -----
+    def set_experiment(self, experiment) -> None:
+        """Show a freshly built or loaded experiment (copies its network: call it when no worker trains it)."""
+        config, test = experiment.config, experiment.test_data
+        if config.family not in ("autoencoder", "vae") or test.kind != "image":
+            self._clear()
+            self.status.setText("The latent map shows auto-encoders trained on images (28×28 data sets).")
+            return
+        self._net = SnapshotNet(experiment.module)
+        if self.encoder is not None:
+            self.encoder.cancel()
+            self.encoder.deleteLater()
+        self.encoder = ChunkedEncoder(SnapshotNet(experiment.module), self)
+        self.encoder.done.connect(self._on_codes)
+        self._model = config.model
+        self._state = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}
+        self._plane = LatentPlane(config.latent_dim)
+        rng = np.random.default_rng(self._seed)
+        n = min(self._map_points, len(test))
+        idx = np.sort(rng.choice(len(test), n, replace=False))
+        labels = test.y if test.y is not None else np.full(len(test), -1, np.int64)
+        self._x_map, self._y_map = test.x[idx], labels[idx]
+        self._class_names = tuple(test.class_names)
+        self._codes, self._labels_pending, self._hover = None, True, -1
+        self.map.set_classes(self._class_names)
+        self.map.set_axis_labels(*self._plane.axis_labels)
+        firsts = [int(np.argmax(labels == k)) for k in range(len(self._class_names)) if np.any(labels == k)]
+        columns = (firsts or list(range(10)))[:10]
+        self._recon_x = test.x[columns, 0]
+        self._recon_eps = rng.standard_normal(self._recon_x.shape).astype(np.float32)
+        self._probe = Pick(np.zeros(config.latent_dim, np.float32))
+        ends = (columns + [0, 1])[:2]
+        self._ends = [Pick(np.zeros(config.latent_dim, np.float32), test.x[i, 0], f"test image {i}") for i in ends]
+        self._prior_z = None
+        is_vae = self._net.is_vae
+        self.prior_button.setVisible(is_vae)
+        self.prior_tile.setVisible(is_vae)
+        self.prior_tile.clear()
+        self.interpolation.set_spherical_available(is_vae)
+        self.reconstructions.set_sigma(config.noise_sigma)
+        linear = config.model == "linear-ae"
+        self.tabs.setTabVisible(self.tabs.indexOf(self.weights), linear)
+        if linear:
+            self.weights.set_pca(None)
+            self.pca.request(config.dataset, experiment.train_data.x, config.latent_dim)
+        else:
+            self.pca.cancel()
+        self._reencode_dropped()
+        self.encoder.submit([self._x_map, self._dropped_x[:, None]])
+        self._refresh_views()
+
+    def _clear(self) -> None:
+        """No model to show: stop the map's work and empty what was drawn from the previous one."""
+        self._net, self._codes = None, None
+        if self.encoder is not None:
+            self.encoder.cancel()
+        self.pca.cancel()
+        self._refresh_timer.stop()
+        self.map.set_points(np.zeros((0, 2)))
+        self.map.set_probe(None)
+        self.map.set_endpoints(None, None)
+        self.map.set_markers(np.zeros((0, 2)), [])
+        self.map.set_prior_samples(None)
+        self.map.set_ellipses(np.zeros((0, 2)), np.zeros((0, 2, 2)))
+        for tile in (self.probe_tile, self.nearest_tile, self.prior_tile):
+            tile.clear()
+
+    def set_snapshot(self, snapshot: dict[str, np.ndarray]) -> None:
+        """New weights (numpy copies the trainer no longer touches): the map re-encodes, the views follow."""
+        if self._net is None or not self._net.load(snapshot):
+            return  # no model on screen, or weights of another model (arriving before set_experiment)
+        self._state = snapshot
+        self.encoder.submit([self._x_map, self._dropped_x[:, None]], snapshot)
+        if not self._refresh_timer.isActive():
+            wait = max(REFRESH_MS, self._refresh_cost / REFRESH_SHARE * 1000)
+            self._refresh_timer.start(int(wait))
+
+    def drop_files(self, paths: list[str | Path]) -> None:
+        """Load these image files (folders: the image files inside) as if dropped on the window."""
+        self.handle_drop(expand([Path(p) for p in paths]))
+
+    def handle_drop(self, request: DropRequest) -> None:
+        for note in request.notes:
+            self.show_message("warning", note)
+        if request.files:
+            self._load_errors = []
+            self.loader.add(request.files)
+
+    def show_message(self, level: str, text: str) -> None:
+        """One line under the panel (never a dialog), also sent out as `message` for a status bar."""
+        self.status.setStyleSheet(f"color: {LEVEL_COLORS.get(level, LEVEL_COLORS['info'])}")
+        self.status.setText(text)
+        self.message.emit(level, text)
+
+    # ----- the marker, h1 / h2, hover -----
+    def _on_map_point(self, a: float, b: float) -> None:
+        if self._net is None:
+            return
+        self._probe = Pick(self._plane.to_latent([[a, b]])[0])
+        self._show_probe()
+        self._refresh_ellipses()
+
+    def set_probe_code(self, z: np.ndarray) -> None:
+        """Put the marker at code z (shown on the map through its plane) and decode it."""
+        self._probe = Pick(np.asarray(z, np.float32).reshape(-1))
+        self._show_probe()
+
+    def _show_probe(self) -> None:
+        probe = self._probe
+        image = self._net.decode(probe.z[None])[0]
+        self.probe_tile.set_image(image)
+        if probe.image is not None:
+            self.probe_tile.set_caption(f"dec(enc(x)) of {probe.name}")
+        elif self._plane.d <= 3:
+            self.probe_tile.set_caption("dec(z),  z = (" + ", ".join(f"{v:.2f}" for v in probe.z) + ")")
+        else:
+            self.probe_tile.set_caption("dec(z) at the marker")
+        self.map.set_probe(self._plane.to_map(probe.z)[0])
+        self.probe_decoded.emit(image)
+
+    def _on_endpoint_picked(self, i: int, a: float, b: float) -> None:
+        if self._net is None:
+            return
+        self._ends[i] = Pick(self._plane.to_latent([[a, b]])[0])
+        self._refresh_interpolation()
+        self._refresh_ellipses()
+
+    def _on_endpoint_requested(self, i: int) -> None:
+        if self._probe is not None:
+            self._ends[i] = Pick(self._probe.z.copy(), self._probe.image, self._probe.name)
+            self._refresh_interpolation()
+            self._refresh_ellipses()
+
+    def _on_hover(self, index: int) -> None:
+        if self._net is None or not 0 <= index < len(self._x_map):
+            return
+        self._hover = index
+        self.nearest_tile.set_image(self._x_map[index, 0])
+        label = int(self._y_map[index])
+        name = self._class_names[label] if 0 <= label < len(self._class_names) else "?"
+        self.nearest_tile.set_caption(f"nearest test image: class {name}")
+        self._refresh_ellipses()
+
+    # ----- keeping views in step with the weights -----
+    def _on_codes(self, codes: list[np.ndarray | None]) -> None:
+        if self._net is None or codes[0] is None or len(codes[0]) != len(self._x_map):
+            return
+        self._codes = codes[0]
+        if codes[1] is not None:
+            self._dropped_z[: len(codes[1])] = codes[1]
+        self._plane.fit(self._codes)
+        self.map.set_points(self._plane.to_map(self._codes), self._y_map if self._labels_pending else None)
+        self._labels_pending = False
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        """Everything drawn at a code, re-projected (the plane of a d > 2 map moves as the codes change)."""
+        plane = self._plane
+        if self._probe is not None:
+            self.map.set_probe(plane.to_map(self._probe.z)[0])
+        self._show_endpoints()
+        self.map.set_markers(plane.to_map(self._dropped_z) if len(self._dropped_z) else np.zeros((0, 2)),
+                             self._dropped_names, self._selected)
+        self.map.set_prior_samples(None if self._prior_z is None else plane.to_map(self._prior_z))
+        self._refresh_ellipses()
+
+    def _refresh_views(self) -> None:
+        """Re-decode everything shown (after new weights), timing it to throttle the next refresh."""
+        if self._net is None:
+            return
+        t0 = time.perf_counter()
+        picks = [p for p in (self._probe, *self._ends) if p is not None and p.image is not None]
+        if picks:
+            codes = self._net.encode(np.stack([p.image for p in picks])[:, None])
+            for pick, z in zip(picks, codes):
+                pick.z = z
+        self._show_probe()
+        self._refresh_interpolation()
+        self._refresh_reconstructions()
+        self._refresh_manifold()
+        self._refresh_prior()
+        self._show_selected_dropped()
+        if self._model == "linear-ae" and "W" in self._state:
+            self.weights.set_weights(self._state["W"], self._state["V"])
+        self._refresh_ellipses()
+        self._refresh_cost = time.perf_counter() - t0
+
+    def _show_endpoints(self) -> None:
+        h1, h2 = self._ends
+        if h1 is None or h2 is None:
+            self.map.set_endpoints(None, None)
+            return
+        path = interpolate_codes(h1.z, h2.z, PATH_LAMBDAS, self.interpolation.is_spherical)
+        plane = self._plane
+        self.map.set_endpoints(plane.to_map(h1.z)[0], plane.to_map(h2.z)[0], plane.to_map(path))
+
+    def _refresh_interpolation(self) -> None:
+        h1, h2 = self._ends
+        if self._net is None or h1 is None or h2 is None:
+            return
+        codes = interpolate_codes(h1.z, h2.z, STRIP_LAMBDAS, self.interpolation.is_spherical)
+        self.interpolation.set_strip(self._net.decode(codes))
+        self._refresh_interpolation_current()
+        self._show_endpoints()
+
+    def _refresh_interpolation_current(self) -> None:
+        h1, h2 = self._ends
+        if self._net is None or h1 is None or h2 is None:
+            return
+        lam = np.array([self.interpolation.lam])
+        code = interpolate_codes(h1.z, h2.z, lam, self.interpolation.is_spherical)
+        self.interpolation.set_current(self._net.decode(code)[0])
+
+    def _refresh_reconstructions(self) -> None:
+        if self._net is None or not len(self._recon_x):
+            return
+        noisy = self._recon_x + self.reconstructions.sigma * self._recon_eps  # x' = x + eps, eps ~ N(0, sigma^2)
+        self.reconstructions.set_rows(self._recon_x, noisy, self._net.reconstruct(noisy[:, None]))
+
+    def _refresh_manifold(self) -> None:
+        if self._net is None or self._codes is None:
+            return
+        extent = self.map.view_range()
+        rows, cols = grid_shape(extent, MANIFOLD_CELLS)
+        codes = self._plane.to_latent(grid_points(extent, rows, cols))
+        self.manifold.set_grid(self._net.decode(codes).reshape(rows, cols, *self._x_map.shape[-2:]), extent)
+
+    def _refresh_ellipses(self) -> None:
+        """The VAE's posterior N(mu, diag sigma^2) of each chosen image: the marker's, h1's, h2's, the hovered one."""
+        if self._net is None or not self._net.is_vae:
+            self.map.set_ellipses(np.zeros((0, 2)), np.zeros((0, 2, 2)))
+            return
+        images = [p.image for p in (self._probe, *self._ends) if p is not None and p.image is not None]
+        if 0 <= self._hover < len(self._x_map):
+            images.append(self._x_map[self._hover, 0])
+        if not images:
+            self.map.set_ellipses(np.zeros((0, 2)), np.zeros((0, 2, 2)))
+            return
+        mu, sigma = self._net.posterior(np.stack(images)[:, None])
+        self.map.set_ellipses(self._plane.to_map(mu), self._plane.covariances(sigma))
+
+    # ----- the prior -----
+    def sample_prior(self) -> None:
+        """Draw z ~ N(0, I) (seeded, a new draw each press), decode it and show where it lands on the map."""
+        if self._net is None or not self._net.is_vae:
+            return
+        rng = np.random.default_rng([self._seed, self._prior_draws])
+        self._prior_draws += 1
+        self._prior_z = rng.standard_normal((PRIOR_SAMPLES, self._plane.d)).astype(np.float32)
+        self._refresh_prior()
+        self.map.set_prior_samples(self._plane.to_map(self._prior_z))
+
+    def _refresh_prior(self) -> None:
+        if self._net is None or self._prior_z is None:
+            return
+        self.prior_tile.set_images(self._net.decode(self._prior_z), cols=PRIOR_SAMPLES // 2)
+        self.prior_tile.set_caption("dec(z), z ~ N(0, I)  (★ on the map)")
+
+    # ----- dropped images -----
+    def _reencode_dropped(self) -> None:
+        if len(self._dropped_x):
+            self._dropped_z = self._net.encode(self._dropped_x[:, None])
+        else:
+            self._dropped_z = np.zeros((0, self._plane.d), np.float32)
+
+    def _on_loaded(self, names: list[str], pixels: np.ndarray) -> None:
+        first_new = len(self._dropped_names)
+        self._dropped_names.extend(names)
+        self._dropped_x = np.concatenate([self._dropped_x, pixels.astype(np.float32)])
+        if self._net is not None:
+            self._dropped_z = np.concatenate([self._dropped_z, self._net.encode(pixels[:, None])])
+        self.dropped.add_entries(names, pixels)
+        if first_new == 0 or self._selected < 0:
+            self.tabs.setCurrentWidget(self.dropped)
+            self.dropped.select(first_new)  # -> select_dropped
+        else:
+            self._place_overlays()
+
+    def select_dropped(self, index: int) -> None:
+        """Make dropped image `index` the marker's point: its code, its input and its reconstruction."""
+        if not 0 <= index < len(self._dropped_names):
+            return
+        self._selected = index
+        if self.dropped.list.currentRow() != index:
+            self.dropped.select(index)
+            return
+        if self._net is not None:
+            self._probe = Pick(self._dropped_z[index].copy(), self._dropped_x[index], self._dropped_names[index])
+            self._show_probe()
+            self._show_selected_dropped()
+            self._place_overlays()
+
+    def _show_selected_dropped(self) -> None:
+        i = self._selected
+        if self._net is None or not 0 <= i < len(self._dropped_x):
+            return
+        x = self._dropped_x[i]
+        self.dropped.set_pair(x, self._net.reconstruct(x[None, None])[0], self._dropped_names[i])
+
+    def _on_load_failed(self, text: str) -> None:
+        self._load_errors.append(text)
+        self.show_message("error", text)
+        self.dropped.show_message("\n".join(self._load_errors[-4:]))
+
+    def _on_load_finished(self, ok: int, bad: int) -> None:
+        if ok + bad > 1:
+            level = "warning" if bad else "info"
+            last = f" Last problem: {self._load_errors[-1]}" if bad else ""
+            self.show_message(level, f"Loaded {ok} of {ok + bad} dropped files.{last}")
+        elif ok == 1:
+            self.show_message("info", f"Loaded {self._dropped_names[-1]}: it is marked ◆ on the map.")
+        if not bad:
+            self.dropped.show_message(f"{len(self._dropped_names)} image(s); click one to put the marker on it.")
+
+    # ----- for tests and benchmarks -----
+    def dropped_codes(self) -> np.ndarray:
+        return self._dropped_z.copy()
+
+    @property
+    def map_ready(self) -> bool:
+        return self._codes is not None and (self.encoder is None or not self.encoder.busy)
+
+    def map_codes(self) -> np.ndarray | None:
+        return None if self._codes is None else self._codes.copy()
+
+    @property
+    def plane(self) -> LatentPlane:
+        return self._plane
+
+
+def install(window) -> LatentPanel:
+    """Add the panel to the main window as the "Latent space" tab of the auto-encoder families and wire it:
+    experiments and snapshots from the window's session, drops anywhere on the window, messages to its bar."""
+    panel = LatentPanel()
+    window.add_view("Latent space", panel, families={"autoencoder", "vae"})
+    session = window.session
+    session.experiment_changed.connect(lambda _config: panel.set_experiment(session.experiment))
+    window.snapshots.updated.connect(lambda _config, snapshot: panel.set_snapshot(snapshot))
+    panel.message.connect(window.messages.show_message)
+    panel.accept_drops_on(window)
+    if session.experiment is not None:
+        panel.set_experiment(session.experiment)
+    return panel

@@ -1,0 +1,173 @@
+"""The latent map: a click decodes exactly there, dragging decodes, hover finds the nearest image, the manifold
+grid is the decoder's, the map follows real training, a d > 2 map is the codes' PCA plane, VAE ellipses and prior."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from core.config import ExperimentConfig
+from core.experiment import Experiment
+from gendiff_gui.latent_panel import LatentPanel, install
+from gendiff_gui.views.manifold import grid_points
+
+SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def vae() -> Experiment:
+    return Experiment.create(SMALL_VAE)
+
+
+def _panel(qtbot, experiment, **kwargs) -> LatentPanel:
+    panel = LatentPanel(map_points=kwargs.pop("map_points", 2000), **kwargs)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    panel.set_experiment(experiment)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    # the view fits the codes on its next paint; the manifold follows once the range has settled
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=5000)
+    return panel
+
+
+@torch.no_grad()
+def _decode(experiment, z) -> np.ndarray:
+    return experiment.module.decode(torch.as_tensor(np.asarray(z, np.float32).reshape(1, -1)))[0, 0].numpy()
+
+
+def _pixel_of(panel, a: float, b: float) -> QPoint:
+    scene = panel.map.box.mapViewToScene(QPointF(a, b))
+    return panel.map.canvas.mapFromScene(scene)
+
+
+def _map_point_at(panel, pixel: QPoint) -> tuple[float, float]:
+    p = panel.map.box.mapSceneToView(panel.map.canvas.mapToScene(pixel))
+    return p.x(), p.y()
+
+
+def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    x0, x1, y0, y1 = panel.map.view_range()
+    pixel = _pixel_of(panel, x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))
+    with qtbot.waitSignal(panel.probe_decoded, timeout=2000):
+        qtbot.mouseClick(panel.map.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pixel)
+    a, b = _map_point_at(panel, pixel)
+    np.testing.assert_allclose(panel.probe_tile.shown(), _decode(vae, [a, b]), atol=1e-6)
+    marker = panel.map.probe.pos()
+    assert (marker.x(), marker.y()) == pytest.approx((a, b), abs=1e-6)  # the code is float32
+
+
+def test_dragging_the_marker_decodes_as_it_moves(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    x0, x1, y0, y1 = panel.map.view_range()
+    start = ((x0 + x1) / 2, (y0 + y1) / 2)
+    panel.set_probe_code(np.array(start, np.float32))
+    qtbot.wait(50)
+    viewport = panel.map.canvas.viewport()
+    shown = []
+    panel.probe_decoded.connect(lambda image: shown.append(image.copy()))
+    p = _pixel_of(panel, *start)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=p)
+    for k in range(1, 6):
+        qtbot.mouseMove(viewport, p + QPoint(12 * k, -8 * k))
+        qtbot.wait(20)
+    end = p + QPoint(60, -40)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    assert len(shown) >= 3  # a decoding for every move, not only at the release
+    pos = panel.map.probe.pos()
+    np.testing.assert_allclose(panel.probe_tile.shown(), _decode(vae, [pos.x(), pos.y()]), atol=1e-6)
+    assert pos.x() > start[0] and pos.y() > start[1]
+
+
+def test_hover_shows_the_nearest_test_image(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    xy = panel.map.points()
+    x0, x1, y0, y1 = panel.map.view_range()
+    pixel = _pixel_of(panel, 0.45 * x0 + 0.55 * x1, 0.6 * y0 + 0.4 * y1)
+    qtbot.mouseMove(panel.map.canvas.viewport(), pixel)
+    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None, timeout=2000)
+    a, b = _map_point_at(panel, pixel)
+    d = ((xy[:, 0] - a) / (x1 - x0)) ** 2 + ((xy[:, 1] - b) / (y1 - y0)) ** 2
+    nearest = int(np.argmin(d))
+    np.testing.assert_array_equal(panel.nearest_tile.shown(), panel._x_map[nearest, 0])
+
+
+def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    x0, x1, y0, y1 = panel.map.view_range()
+    panel.map.box.setRange(xRange=(x0 / 2, x1 / 2), yRange=(y0 / 2, y1 / 2), padding=0)
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=3000)
+    extent = panel.manifold.extent
+    picture = panel.manifold.shown()[::-1]  # back to reading order: top row first
+    rows, cols = picture.shape[0] // 28, picture.shape[1] // 28
+    centres = grid_points(extent, rows, cols)
+    for cell in (0, cols - 1, rows * cols - 1):
+        r, c = divmod(cell, cols)
+        np.testing.assert_allclose(picture[28 * r: 28 * r + 28, 28 * c: 28 * c + 28],
+                                   _decode(vae, centres[cell]), atol=1e-6)
+
+
+def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
+    panel = install(window)
+    window.start(SMALL_VAE.replace(steps=80, lr=3e-3))
+    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=15000)
+    before = panel.map.points()
+    passes = []
+    panel.encoder.done.connect(lambda codes: passes.append(codes[0]))
+    with qtbot.waitSignal(window.session.run_finished, timeout=20000):
+        window.train()
+    qtbot.waitUntil(lambda: panel.map_ready and window.session.state == "idle", timeout=10000)
+    qtbot.wait(50)
+    assert len(passes) >= 1
+    after = panel.map.points()
+    assert np.abs(after - before).max() > 1e-3  # the clusters moved
+    with torch.no_grad():
+        expected = window.session.experiment.module.encode(torch.from_numpy(panel._x_map)).numpy()
+    np.testing.assert_allclose(after, expected, atol=1e-5)  # ... to the codes of the final weights
+
+
+def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_on_it(qtbot):
+    exp = Experiment.create(SMALL_VAE.replace(latent_dim=5))
+    panel = _panel(qtbot, exp)
+    codes = panel.map_codes().astype(np.float64)
+    mean = codes.mean(0)
+    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
+    plane = panel.plane
+    np.testing.assert_allclose(plane.mean, mean, atol=1e-6)
+    np.testing.assert_allclose(np.abs(np.sum(plane.basis * vt[:2], axis=1)), 1.0, atol=1e-6)
+    np.testing.assert_allclose(panel.map.points(), (codes - mean) @ plane.basis.T, atol=1e-6)
+    x0, x1, y0, y1 = panel.map.view_range()
+    pixel = _pixel_of(panel, 0.6 * x0 + 0.4 * x1, 0.5 * (y0 + y1))
+    qtbot.mouseClick(panel.map.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pixel)
+    a, b = _map_point_at(panel, pixel)
+    z = mean + a * plane.basis[0] + b * plane.basis[1]
+    np.testing.assert_allclose(panel.probe_tile.shown(), _decode(exp, z), atol=1e-6)
+
+
+def test_vae_posterior_ellipses_and_prior_samples(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    xy = panel.map.points()
+    x0, x1, y0, y1 = panel.map.view_range()
+    central = int(np.argmin(np.hypot(xy[:, 0] - (x0 + x1) / 2, xy[:, 1] - (y0 + y1) / 2)))
+    qtbot.mouseMove(panel.map.canvas.viewport(), _pixel_of(panel, *xy[central]))
+    qtbot.waitUntil(lambda: panel._hover >= 0, timeout=2000)
+    with torch.no_grad():
+        mu, logvar = vae.module.posterior(torch.from_numpy(panel._x_map[panel._hover: panel._hover + 1]))
+    mu, sigma = mu[0].numpy(), torch.exp(0.5 * logvar[0]).numpy()
+    x, y = panel.map.ellipses.getData()
+    rings = np.split(np.stack([x, y], 1), np.flatnonzero(np.isnan(x)))  # every ring after the first starts with NaN
+    last = rings[-2][1:]  # the hovered image's 2-sigma ring (the last drawn)
+    np.testing.assert_allclose(last.min(0), mu - 2 * sigma, rtol=0, atol=0.01 * sigma.max())  # 48 points a ring
+    np.testing.assert_allclose(last.max(0), mu + 2 * sigma, rtol=0, atol=0.01 * sigma.max())  # 48 points a ring
+
+    panel.prior_button.click()
+    z = np.random.default_rng([0, 0]).standard_normal((8, 2)).astype(np.float32)
+    stars = np.stack(panel.map.prior.getData(), 1)
+    np.testing.assert_allclose(stars, z, atol=1e-6)
+    with torch.no_grad():
+        decoded = vae.module.decode(torch.from_numpy(z))[:, 0].numpy()
+    strip = panel.prior_tile.shown()
+    np.testing.assert_allclose(strip[:28, :28], decoded[0], atol=1e-6)
+    np.testing.assert_allclose(strip[30:58, 30:58], decoded[5], atol=1e-6)  # 4 per row, 2 px gaps
