@@ -18,6 +18,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--presentation", action="store_true",
                         help="start in presentation mode: full screen, large, contrasted (F11 toggles, Esc leaves)")
     parser.add_argument("--train", action="store_true", help="start training as soon as the model is ready")
+    parser.add_argument("--verbose", action="store_true", help="report every message and state change on stderr")
     return parser.parse_args(argv)
 
 
@@ -48,7 +49,9 @@ def run(argv: list[str]) -> int:
     apply_theme(app, NORMAL)
     settings = open_settings()
     window = MainWindow(settings)
-    window.session.message.connect(_errors_to_stderr)
+    reporter = _StderrReporter(args.verbose)
+    window.session.message.connect(reporter.message)
+    window.session.state_changed.connect(reporter.state)
     presentation = window.restore_settings() or args.presentation
     window.start(initial_config(args, load_config(settings)), checkpoint=args.checkpoint, train=args.train)
     heartbeat = install_quit_handlers(app, window)
@@ -60,6 +63,16 @@ def run(argv: list[str]) -> int:
     return code
 
 
-def _errors_to_stderr(level: str, text: str) -> None:
-    if level == "error":
-        print(f"gendiff-gui: {text}", file=sys.stderr, flush=True)
+class _StderrReporter:
+    """Errors always reach the terminal; with --verbose, every message and state change too."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def message(self, level: str, text: str) -> None:
+        if level == "error" or self.verbose:
+            print(f"gendiff-gui: {level}: {text}", file=sys.stderr, flush=True)
+
+    def state(self, state: str) -> None:
+        if self.verbose:
+            print(f"gendiff-gui: state: {state}", file=sys.stderr, flush=True)

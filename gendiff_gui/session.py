@@ -23,7 +23,7 @@ from core.config import ExperimentConfig
 from core.experiment import Experiment
 from gendiff_gui.jobs import Job
 from gendiff_gui.snapshots import SnapshotModel
-from gendiff_gui.workers import CallWorker, TrainProgress, TrainResult, TrainWorker
+from gendiff_gui.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch
 
 # Settings that can change between runs of one model; any other change needs a new model.
 TRAINING_FIELDS = frozenset({"lr", "batch_size", "steps", "seconds"})
@@ -35,6 +35,11 @@ def needs_new_model(new: ExperimentConfig, old: ExperimentConfig) -> bool:
     """True if `new` differs from `old` in anything but the training settings."""
     changed = {k for k, v in new.to_dict().items() if old.to_dict().get(k) != v}
     return bool(changed - TRAINING_FIELDS)
+
+
+def _ready_to_train(experiment: Experiment) -> Experiment:
+    warm_up_torch()
+    return experiment
 
 
 class TrainingSession(QObject):
@@ -97,7 +102,7 @@ class TrainingSession(QObject):
             self._queued_build = (what, fn, fallback)
             self._build_job.request_stop()
             return
-        worker = CallWorker(fn)
+        worker = CallWorker(lambda: _ready_to_train(fn()))
         job = Job("build", worker, self)
         worker.returned.connect(self._on_built)
         worker.failed.connect(self._on_build_failed)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,14 @@ class CallWorker(Worker):
         result = self._fn()
         if not self.stop_requested:
             self.returned.emit(result)
+
+
+def warm_up_torch() -> None:
+    """Do the lazy imports of torch's first optimiser step (about 1.5 s of torch._dynamo) now, in a build job,
+    not in a run's first step, where a Stop or a closing window would have to wait for them."""
+    param = torch.zeros(1, requires_grad=True)
+    param.grad = torch.zeros(1)
+    torch.optim.Adam([param]).step()
 
 
 @dataclass(frozen=True)

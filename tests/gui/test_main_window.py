@@ -1,0 +1,138 @@
+"""The main window: checkpoints through the File menu's code path, views per family, panel, presentation, settings."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from gendiff_gui.main_window import MainWindow
+from gendiff_gui.theme import NORMAL, PRESENTATION
+
+
+def _train_a_little(qtbot, w, steps=50):
+    w.session.experiment.config = w.session.experiment.config.replace(steps=steps)
+    with qtbot.waitSignal(w.session.run_finished, timeout=10000):
+        w.session.train()
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+
+
+def test_a_bad_checkpoint_shows_a_message_and_keeps_the_model(qtbot, ready_window, tmp_path):
+    w = ready_window
+    before = w.session.experiment
+    bad = tmp_path / "random.safetensors"
+    bad.write_bytes(np.random.default_rng(0).bytes(4096))
+    w.open_checkpoint(bad)  # what File > Open does once the dialog returns
+    qtbot.waitUntil(lambda: w.messages.level == "error", timeout=10000)
+    assert "random.safetensors" in w.messages.text() and "kept" in w.messages.text()
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    assert w.session.experiment is before and w.session.state == "idle"
+
+
+def test_save_then_open_restores_weights_config_and_step(qtbot, ready_window, tmp_path, toy_config):
+    w = ready_window
+    _train_a_little(qtbot, w)
+    saved = {k: v.copy() for k, v in w.snapshots.snapshot.items()}
+    path = tmp_path / "model.safetensors"
+    assert w.save_checkpoint(path)
+    w.session.reset(toy_config.replace(seed=5))
+    qtbot.waitUntil(lambda: w.session.state == "idle" and w.snapshots.step == 0, timeout=10000)
+    w.open_checkpoint(path)
+    qtbot.waitUntil(lambda: w.snapshots.step == 50 and not w.session.busy, timeout=10000)
+    assert w.session.experiment.config.seed == 0
+    for key, value in saved.items():
+        np.testing.assert_array_equal(w.snapshots.snapshot[key], value)
+
+
+def test_views_decode_with_a_copy_holding_the_latest_snapshot(qtbot, ready_window):
+    w = ready_window
+    _train_a_little(qtbot, w)
+    copy = w.snapshots.module()
+    assert copy is not w.session.experiment.module
+    for key, value in copy.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), w.snapshots.snapshot[key])
+    x = w.snapshots.test_data.x[:5]
+    assert w.snapshots.reconstruct(x).shape == x.shape
+
+
+def test_views_are_shown_only_for_their_model_family(qtbot, ready_window, toy_config):
+    w = ready_window
+    w.add_view("Only VAE", QLabel("vae view"), families={"vae"})
+    w.add_view("Auto-encoders", QLabel("ae view"), families={"autoencoder", "vae"})
+    tabs = w.view_tabs
+    assert [tabs.isTabVisible(i) for i in range(2)] == [False, True]
+    assert not tabs.isHidden()
+    w.session.reset(toy_config.replace(model="vae", hidden=16))
+    qtbot.waitUntil(lambda: w.snapshots.config.model == "vae" and not w.session.busy, timeout=10000)
+    assert [tabs.isTabVisible(i) for i in range(2)] == [True, True]
+
+
+def test_panel_shows_only_the_settings_of_the_chosen_model(qtbot, window):
+    panel = window.panel
+    panel.model.setCurrentText("vae")
+    visible = {name for name, editor in panel.editors.items() if panel._form.isRowVisible(editor)}
+    assert {"latent_dim", "noise_sigma", "beta", "lr", "batch_size"} <= visible
+    assert not {"timesteps", "schedule", "diffusion_sigma"} & visible
+    panel.model.setCurrentText("linear-ae")
+    visible = {name for name, editor in panel.editors.items() if panel._form.isRowVisible(editor)}
+    assert "beta" not in visible and "hidden" not in visible
+    assert "x' = x + eps, eps ~ N(0, sigma^2)" in panel.editors["noise_sigma"].toolTip()
+    panel.editors["lr"].setValue(3e-4)
+    assert panel.config().lr == 3e-4 and panel.config().model == "linear-ae"
+
+
+def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_window):
+    w = ready_window
+    w.commands.presentation.trigger()
+    assert w.presenting and w.isFullScreen() and w.panel_dock.isHidden()
+    assert QApplication.font().pointSizeF() == PRESENTATION.font_pt
+    w.commands.toggle.trigger()  # Space
+    qtbot.waitUntil(lambda: w.session.state == "training", timeout=5000)
+    w.commands.toggle.trigger()
+    assert w.session.state == "paused"
+    w.commands.leave_presentation.trigger()  # Esc
+    assert not w.presenting and not w.isFullScreen() and not w.panel_dock.isHidden()
+    assert w.theme is NORMAL and QApplication.font().pointSizeF() == NORMAL.font_pt
+    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+        w.session.stop()
+
+
+def test_space_and_escape_keys_reach_their_actions(qtbot, ready_window):
+    w = ready_window
+    w.set_presentation(True)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+    qtbot.keyClick(w.loss_curves.plot_widget, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.session.state == "training", timeout=5000)
+    qtbot.keyClick(w.loss_curves.plot_widget, Qt.Key.Key_Escape)
+    assert not w.presenting
+    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+        w.session.stop()
+
+
+def test_settings_persist_geometry_theme_and_last_experiment(qtbot, ready_window, toy_config):
+    w = ready_window
+    w.resize(700, 520)
+    qtbot.waitUntil(lambda: w.size().width() == 700, timeout=2000)
+    normal_size = w.size()
+    w.set_presentation(True)
+    w.close()
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    assert os.listdir(os.environ["GENDIFF_SETTINGS_DIR"])
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.restore_settings() is True  # it was closed in presentation mode
+    assert again.size() == normal_size
+    from gendiff_gui.settings import load_config
+
+    assert load_config(again.settings) == toy_config
+
+
+def test_export_the_loss_plot_as_png_and_svg(qtbot, ready_window, tmp_path):
+    w = ready_window
+    _train_a_little(qtbot, w, steps=20)
+    png = w.export_plot("Loss curves", tmp_path / "loss.png")
+    svg = w.export_plot("Loss curves", tmp_path / "loss.svg")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in svg.read_text()
