@@ -257,6 +257,8 @@ class LatentPanel(QWidget):
             self.show_message("warning", note)
         if request.files:
             self._load_errors = []
+            if len(request.files) > 1:
+                self.show_message("info", f"Loading {len(request.files)} dropped files…")
             self.loader.add(request.files)
 
     def show_message(self, level: str, text: str) -> None:

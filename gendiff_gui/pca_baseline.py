@@ -1,4 +1,4 @@
-"""PCA's components of a training set for the linear-AE view, computed once per (dataset, d) off the GUI thread."""
+"""PCA's components of a training set for the linear-AE view, computed once per (data set, size, d) off the GUI thread."""
 from __future__ import annotations
 
 import threading
@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.metrics import pca_fit
 
-_CACHE: dict[tuple[str, int], np.ndarray] = {}
+_CACHE: dict[tuple[str, int, int], np.ndarray] = {}
 _LOCK = threading.Lock()
 
 
-def _fit(key: tuple[str, int], x: np.ndarray, d: int) -> None:
+def _fit(key: tuple[str, int, int], x: np.ndarray, d: int) -> None:
     _mean, components = pca_fit(x, d)  # numpy: its matrix products release the GIL (a few seconds on MNIST)
     with _LOCK:
         _CACHE[key] = components
@@ -29,13 +29,13 @@ class PcaBaseline(QObject):
 
     def __init__(self, parent: QObject | None = None, poll_ms: int = 100) -> None:
         super().__init__(parent)
-        self._key: tuple[str, int] | None = None
-        self._threads: dict[tuple[str, int], threading.Thread] = {}
+        self._key: tuple[str, int, int] | None = None
+        self._threads: dict[tuple[str, int, int], threading.Thread] = {}
         self._timer = QTimer(self, interval=poll_ms)
         self._timer.timeout.connect(self._poll)
 
     def request(self, name: str, x: np.ndarray, d: int) -> None:
-        self._key = key = (name, int(d))
+        self._key = key = (name, len(x), int(d))
         with _LOCK:
             known = key in _CACHE
         if not known and not (key in self._threads and self._threads[key].is_alive()):

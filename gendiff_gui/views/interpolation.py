@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QSlid
 
 from gendiff_gui.views.image_grid import ImageTile, scaled_font
 
-LINEAR_FORMULA = "h = λ·h₁ + (1 − λ)·h₂  →  dec(h)"
-SPHERICAL_FORMULA = "h = [sin(λΩ)·h₁ + sin((1 − λ)Ω)·h₂] / sin Ω,  cos Ω = h₁·h₂ / (|h₁| |h₂|)  →  dec(h)"
+LINEAR_FORMULA = "h = λ·h₁ + (1 − λ)·h₂ → dec(h)"
+SPHERICAL_FORMULA = "h = [sin(λΩ)·h₁ + sin((1 − λ)Ω)·h₂] / sin Ω,  cos Ω = h₁·h₂ / (|h₁| |h₂|) → dec(h)"
 SLIDER_STEPS = 100
 
 

@@ -1,0 +1,149 @@
+"""Interpolation (λ = 0 and 1 give the ends, linear and spherical), reconstructions x, x′, x̃ with the live σ, and the
+linear AE's W and V against PCA with the subspace angle."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from core.config import ExperimentConfig
+from core.experiment import Experiment
+from core.interpolation import slerp
+from gendiff_gui.latent_panel import STRIP_LAMBDAS, LatentPanel
+from gendiff_gui.views.interpolation import LINEAR_FORMULA
+
+SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def vae() -> Experiment:
+    return Experiment.create(SMALL_VAE)
+
+
+def _panel(qtbot, experiment) -> LatentPanel:
+    panel = LatentPanel(map_points=1000)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    panel.set_experiment(experiment)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=5000)
+    return panel
+
+
+@torch.no_grad()
+def _decode(experiment, z) -> np.ndarray:
+    return experiment.module.decode(torch.as_tensor(np.asarray(z, np.float32).reshape(-1, experiment.config.latent_dim)))[:, 0].numpy()
+
+
+def _untile(strip: np.ndarray, n: int, pad: int = 2, size: int = 28) -> np.ndarray:
+    """The n images of a one-row strip drawn with `pad` pixels between them."""
+    return np.stack([strip[:size, i * (size + pad): i * (size + pad) + size] for i in range(n)])
+
+
+def _click(qtbot, panel, a: float, b: float, modifier=Qt.KeyboardModifier.NoModifier) -> np.ndarray:
+    pixel = panel.map.canvas.mapFromScene(panel.map.box.mapViewToScene(QPointF(a, b)))
+    qtbot.mouseClick(panel.map.canvas.viewport(), Qt.MouseButton.LeftButton, modifier, pixel)
+    p = panel.map.box.mapSceneToView(panel.map.canvas.mapToScene(pixel))
+    return np.array([p.x(), p.y()], np.float32)
+
+
+def test_interpolation_ends_are_the_two_decodings_linear_and_spherical(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    view = panel.interpolation
+    assert view.formula.text() == LINEAR_FORMULA == "h = λ·h₁ + (1 − λ)·h₂ → dec(h)"
+    x0, x1, y0, y1 = panel.map.view_range()
+    h1 = _click(qtbot, panel, 0.8 * x0 + 0.2 * x1, 0.7 * y0 + 0.3 * y1)
+    view.take[0].click()  # h1 <- marker
+    h2 = _click(qtbot, panel, 0.25 * x0 + 0.75 * x1, 0.2 * y0 + 0.8 * y1, Qt.KeyboardModifier.ControlModifier)
+    end1, end2 = _decode(vae, h1)[0], _decode(vae, h2)[0]
+    assert not np.allclose(end1, end2)
+    for spherical in (False, True):
+        view.spherical.setChecked(spherical)
+        strip = _untile(view.strip.shown(), len(STRIP_LAMBDAS))
+        np.testing.assert_allclose(strip[0], end2, atol=1e-6)  # left: λ = 0 -> h2
+        np.testing.assert_allclose(strip[-1], end1, atol=1e-6)  # right: λ = 1 -> h1
+        view.set_lambda(0.0)
+        np.testing.assert_allclose(view.current.shown(), end2, atol=1e-6)
+        view.set_lambda(1.0)
+        np.testing.assert_allclose(view.current.shown(), end1, atol=1e-6)
+    view.set_lambda(0.5)
+    middle = slerp(torch.from_numpy(h1), torch.from_numpy(h2), torch.tensor([0.5])).numpy()
+    np.testing.assert_allclose(view.current.shown(), _decode(vae, middle)[0], atol=1e-6)
+    assert "sin" in view.formula.text()
+    view.spherical.setChecked(False)
+    np.testing.assert_allclose(view.current.shown(), _decode(vae, (h1 + h2) / 2)[0], atol=1e-5)
+    start, end = panel.map.endpoints[0].pos(), panel.map.endpoints[1].pos()
+    assert (start.x(), start.y(), end.x(), end.y()) == pytest.approx((*h1, *h2), abs=1e-6)
+
+
+def test_shift_click_sets_h1_and_the_strip_follows(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    x0, x1, y0, y1 = panel.map.view_range()
+    h1 = _click(qtbot, panel, 0.5 * (x0 + x1), 0.6 * y0 + 0.4 * y1, Qt.KeyboardModifier.ShiftModifier)
+    strip = _untile(panel.interpolation.strip.shown(), len(STRIP_LAMBDAS))
+    np.testing.assert_allclose(strip[-1], _decode(vae, h1)[0], atol=1e-6)
+
+
+def test_reconstructions_show_x_the_noisy_x_and_its_decoding_with_the_live_sigma(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    view = panel.reconstructions
+    assert view.sigma == vae.config.noise_sigma == 0.0
+    n = 10
+    x, noisy, rec = (_untile(row.shown(), n) for row in view.rows)
+    np.testing.assert_array_equal(noisy, x)
+    view.set_sigma(0.5)
+    x2, noisy, rec = (_untile(row.shown(), n) for row in view.rows)
+    np.testing.assert_array_equal(x2, x)
+    assert np.std(noisy - x) == pytest.approx(0.5, rel=0.05)  # x' = x + eps, eps ~ N(0, 0.5^2)
+    assert abs(np.mean(noisy - x)) < 0.03
+    with torch.no_grad():
+        expected = vae.module.decode(vae.module.encode(torch.from_numpy(noisy[:, None])))[:, 0].numpy()
+    np.testing.assert_allclose(rec, expected, atol=1e-6)
+    labels = [int(vae.test_data.y[np.flatnonzero((vae.test_data.x[:, 0] == img).all(axis=(1, 2)))[0]]) for img in x]
+    assert labels == list(range(10))  # one column per class
+
+
+def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
+    exp = Experiment.create(ExperimentConfig(model="linear-ae", dataset="mnist", latent_dim=3, seed=0))
+    exp.train_data = dataclasses.replace(exp.train_data, x=exp.train_data.x[:6000])  # a faster PCA, same checks
+    panel = LatentPanel(map_points=500)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.pca.ready, timeout=30000) as ready:
+        panel.set_experiment(exp)
+    components = ready.args[0]  # (3, 784), PCA of the training set
+    view = panel.weights
+    assert panel.tabs.isTabVisible(panel.tabs.indexOf(view))
+    w = exp.module.W.detach().numpy()
+    first = w[0] / np.abs(w[0]).max()
+    np.testing.assert_allclose(view.w_row.shown()[:28, :28], first.reshape(28, 28), atol=1e-6)
+    assert 30 < view.angle_deg <= 90  # random weights: far from PCA
+
+    rng = np.random.default_rng(0)
+    mix = rng.standard_normal((3, 3))  # any basis of PCA's subspace is as good as PCA
+    state = {k: v.detach().numpy().copy() for k, v in exp.module.state_dict().items()}
+    state["V"] = (components.T @ mix).astype(np.float32)
+    panel.set_snapshot(state)
+    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg < 0.1, timeout=3000)
+    v0 = state["V"][:, 0] / np.abs(state["V"][:, 0]).max()
+    np.testing.assert_allclose(view.v_row.shown()[:28, :28], v0.reshape(28, 28), atol=1e-6)
+
+    other = rng.standard_normal((784, 3))
+    other -= components.T @ (components @ other)  # orthogonal to PCA's subspace
+    state = dict(state, V=other.astype(np.float32))
+    panel.set_snapshot(state)
+    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg > 89.9, timeout=3000)
+
+
+def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    assert not panel.tabs.isTabVisible(panel.tabs.indexOf(panel.weights))
+    assert panel.prior_button.isVisible() and panel.interpolation.spherical.isVisible()
+    panel.set_experiment(Experiment.create(ExperimentConfig(model="ae", dataset="mnist", latent_dim=2, hidden=32)))
+    assert not panel.prior_button.isVisible() and not panel.interpolation.spherical.isVisible()
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    assert len(panel.map.points()) == 1000
