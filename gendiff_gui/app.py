@@ -34,6 +34,7 @@ def initial_config(args: argparse.Namespace, last: ExperimentConfig | None) -> E
 
 def run(argv: list[str]) -> int:
     args = parse_args(argv)  # before Qt: --help and bad flags need no display
+    from gendiff_gui import pyside_refcount  # noqa: F401  (explicit: the editable install may skip __init__)
     from PySide6.QtWidgets import QApplication
 
     from core.threads import configure_threads

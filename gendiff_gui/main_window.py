@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWind
                                QVBoxLayout, QWidget)
 
 from core.config import ExperimentConfig
-from gendiff_gui import export, session as session_states
+from gendiff_gui import export, pyside_refcount, session as session_states  # noqa: F401 (pyside_refcount: see it)
 from gendiff_gui.actions import create_actions
 from gendiff_gui.experiment_panel import ExperimentPanel
 from gendiff_gui.message_bar import MessageBar

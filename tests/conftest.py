@@ -27,6 +27,7 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
         yield
         return
     monkeypatch.setenv("GENDIFF_SETTINGS_DIR", str(tmp_path / "settings"))
+    import gendiff_gui.pyside_refcount  # noqa: F401  (PySide 6.12 on Python 3.11 leaks None references)
     from PySide6.QtCore import QThread
 
     started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
