@@ -133,6 +133,10 @@ class LatentPanel(QWidget):
         self.accept_drops_on(self)
         self._refresh_timer = QTimer(self, singleShot=True)
         self._refresh_timer.timeout.connect(self._refresh_views)
+        self._pending_steps: list = []
+        self._refresh_spent = 0.0
+        self._step_timer = QTimer(self, singleShot=True, interval=0)
+        self._step_timer.timeout.connect(self._run_refresh_step)
         self.apply_theme(None)
 
     def _wire(self) -> None:
@@ -220,7 +224,7 @@ class LatentPanel(QWidget):
             self.pca.cancel()
         self._reencode_dropped()
         self.encoder.submit([self._x_map, self._dropped_x[:, None]])
-        self._refresh_views()
+        self._refresh_now()
 
     def _clear(self) -> None:
         """No model to show: stop the map's work and empty what was drawn from the previous one."""
@@ -229,6 +233,7 @@ class LatentPanel(QWidget):
             self.encoder.cancel()
         self.pca.cancel()
         self._refresh_timer.stop()
+        self._pending_steps = []
         self.map.set_points(np.zeros((0, 2)))
         self.map.set_probe(None)
         self.map.set_endpoints(None, None)
@@ -339,26 +344,47 @@ class LatentPanel(QWidget):
         self.map.set_prior_samples(None if self._prior_z is None else plane.to_map(self._prior_z))
         self._refresh_ellipses()
 
+    def _refresh_steps(self) -> list:
+        """Everything shown that depends on the weights, as small steps (each one decode batch at most)."""
+        return [self._reencode_picks, self._show_probe, self._refresh_interpolation, self._refresh_reconstructions,
+                self._refresh_manifold, self._refresh_prior, self._show_selected_dropped, self._refresh_weights,
+                self._refresh_ellipses]
+
     def _refresh_views(self) -> None:
-        """Re-decode everything shown (after new weights), timing it to throttle the next refresh."""
+        """After new weights: run the refresh steps one per event-loop turn (a click waits for one step at most),
+        timing them to throttle the next refresh."""
         if self._net is None:
             return
+        self._pending_steps = self._refresh_steps()
+        self._refresh_spent = 0.0
+        self._step_timer.start()
+
+    def _run_refresh_step(self) -> None:
+        if self._net is None or not self._pending_steps:
+            return
         t0 = time.perf_counter()
+        self._pending_steps.pop(0)()
+        self._refresh_spent += time.perf_counter() - t0
+        if self._pending_steps:
+            self._step_timer.start()
+        else:
+            self._refresh_cost = self._refresh_spent
+
+    def _refresh_now(self) -> None:
+        for step in self._refresh_steps():
+            step()
+
+    def _reencode_picks(self) -> None:
+        """The marker, h1 and h2 that are images follow the encoder: h <- enc(x) with the newest weights."""
         picks = [p for p in (self._probe, *self._ends) if p is not None and p.image is not None]
         if picks:
             codes = self._net.encode(np.stack([p.image for p in picks])[:, None])
             for pick, z in zip(picks, codes):
                 pick.z = z
-        self._show_probe()
-        self._refresh_interpolation()
-        self._refresh_reconstructions()
-        self._refresh_manifold()
-        self._refresh_prior()
-        self._show_selected_dropped()
+
+    def _refresh_weights(self) -> None:
         if self._model == "linear-ae" and "W" in self._state:
             self.weights.set_weights(self._state["W"], self._state["V"])
-        self._refresh_ellipses()
-        self._refresh_cost = time.perf_counter() - t0
 
     def _show_endpoints(self) -> None:
         h1, h2 = self._ends

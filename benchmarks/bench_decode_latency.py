@@ -1,0 +1,157 @@
+"""Latency from a click on the latent map to the decoded image painted, while the model trains in the same window.
+
+    python benchmarks/bench_decode_latency.py --json
+
+For the MNIST MLP VAE (784-400-2) and the conv VAE, in turn: the main window with the latent panel is shown
+(offscreen unless QT_QPA_PLATFORM says otherwise), training runs in its worker thread (snapshots flowing, the map
+re-encoding 5,000 codes, the views refreshing), and a separate thread posts mouse clicks (press + release) onto
+the map at random times and places, as a user's clicks arrive whatever the GUI thread is doing. The time runs
+from posting a click to the end of a forced repaint of the decoded image (`repaint()` called in a slot of the
+map's `clicked` signal, after the panel's own slot has decoded the point and set the image). Reported: median and p99 per model; the JSON line's median_ms / p99_ms are the worse
+of the two models. Goal: median <= 16 ms (one 60 Hz frame).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+
+MODELS = ("vae", "conv-vae")
+
+
+def _wait(app, condition, timeout_s: float) -> bool:
+    """Run the event loop (as app.exec() would) until `condition()` holds or the time is up."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+    poll.start(20)
+    if not condition():
+        loop.exec()
+    poll.stop()
+    return bool(condition())
+
+
+def _clicker(viewport, pixels, gaps, posted: list, stop: threading.Event) -> None:
+    """Post press + release at each pixel after each gap (from this thread, like the window system does)."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    left, none, mods = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    for (x, y), gap in zip(pixels, gaps):
+        if stop.wait(gap):
+            return
+        local = QPointF(x, y)
+        press = QMouseEvent(QEvent.Type.MouseButtonPress, local, local, left, left, mods)
+        release = QMouseEvent(QEvent.Type.MouseButtonRelease, local, local, left, none, mods)
+        posted.append(time.perf_counter())
+        QCoreApplication.postEvent(viewport, press)
+        QCoreApplication.postEvent(viewport, release)
+
+
+def measure(app, window, panel, model: str, clicks: int, seed: int) -> dict:
+    import numpy as np
+
+    from core.config import ExperimentConfig
+
+    window.start(ExperimentConfig(model=model, dataset="mnist", latent_dim=2, seed=seed, seconds=3600.0))
+    if not _wait(app, lambda: window.session.state == "idle" and panel.map_ready, 120):
+        raise RuntimeError(f"{model}: the model was not ready in time")
+    snapshots = []
+    window.snapshots.updated.connect(lambda _c, _s: snapshots.append(time.perf_counter()))
+    window.train()
+    if not _wait(app, lambda: window.session.state == "training" and len(snapshots) >= 4, 60):
+        raise RuntimeError(f"{model}: training did not start")
+    step0 = window.snapshots.step
+
+    done: list[float] = []
+    posted: list[float] = []
+
+    def on_clicked(_a: float, _b: float) -> None:  # runs after the panel's own slot has decoded and set the image
+        panel.probe_tile.view.viewport().repaint()
+        done.append(time.perf_counter())
+
+    panel.map.clicked.connect(on_clicked)
+    rng = random.Random(seed)
+    box = panel.map.box.sceneBoundingRect()
+    viewport = panel.map.canvas.viewport()
+    corner = panel.map.canvas.mapFromScene(box.topLeft())
+    w, h = box.width(), box.height()
+    pixels = [(corner.x() + w * rng.uniform(0.15, 0.85), corner.y() + h * rng.uniform(0.15, 0.85))
+              for _ in range(clicks)]
+    gaps = [rng.uniform(0.04, 0.09) for _ in range(clicks)]
+    stop = threading.Event()
+    thread = threading.Thread(target=_clicker, args=(viewport, pixels, gaps, posted, stop), daemon=True)
+    t_start = time.perf_counter()
+    thread.start()
+    finished = _wait(app, lambda: not thread.is_alive() and len(done) >= len(posted), sum(gaps) + 30)
+    stop.set()
+    elapsed = time.perf_counter() - t_start
+    panel.map.clicked.disconnect(on_clicked)
+    steps = window.snapshots.step - step0
+    window.session.stop()
+    _wait(app, lambda: window.session.state == "idle", 30)
+    n = min(len(done), len(posted))
+    latency_ms = (np.array(done[:n]) - np.array(posted[:n])) * 1000.0
+    return {
+        "model": model, "clicks": n, "complete": bool(finished and n == clicks),
+        "median_ms": round(float(np.median(latency_ms)), 2), "p99_ms": round(float(np.percentile(latency_ms, 99)), 2),
+        "max_ms": round(float(latency_ms.max()), 2),
+        "training_steps_per_s": round(steps / max(elapsed, 1e-9), 1),
+        "snapshots_per_s": round(sum(1 for t in snapshots if t >= t_start) / max(elapsed, 1e-9), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=150, help="clicks per model")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("GENDIFF_SETTINGS_DIR", tempfile.mkdtemp(prefix="gendiff-bench-"))
+    from PySide6.QtWidgets import QApplication
+
+    from core.threads import configure_threads
+    from gendiff_gui.latent_panel import install
+    from gendiff_gui.main_window import MainWindow
+    from gendiff_gui.theme import NORMAL, apply_theme
+
+    threads = configure_threads(gui=True)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    apply_theme(app, NORMAL)
+    window = MainWindow()
+    panel = install(window)
+    window.resize(1600, 1000)
+    window.show()
+    window.view_tabs.setCurrentWidget(panel)
+    results = [measure(app, window, panel, model, args.clicks, args.seed) for model in args.models]
+    window.close()
+    _wait(app, lambda: not window.session.busy, 10)
+    worst = max(results, key=lambda r: r["median_ms"])
+    summary = {
+        "benchmark": "decode_latency", "median_ms": worst["median_ms"],
+        "p99_ms": max(r["p99_ms"] for r in results), "worst_model": worst["model"],
+        "goal_median_ms": 16.0, "platform": app.platformName(), "torch_threads": threads,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "models": results,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for r in results:
+            print(f"{r['model']:>9}: median {r['median_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+                  f"over {r['clicks']} clicks; training {r['training_steps_per_s']} steps/s meanwhile")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
