@@ -102,6 +102,8 @@ class LatentPanel(QWidget):
         for widget, stretch in ((self.map, 5), (self.manifold, 4), (side, 3)):
             top.addWidget(widget)
             top.setStretchFactor(top.count() - 1, stretch)
+        top.setSizes([5000, 4000, 3000])  # proportions; the splitter scales them to its width
+        self._sized = False
 
         self.interpolation = InterpolationView()
         self.reconstructions = ReconstructionsView()
@@ -116,11 +118,12 @@ class LatentPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        self._split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.tabs)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 3)  # the map is the lesson: it gets most of the height
+        split.setStretchFactor(1, 1)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split, 1)
@@ -158,6 +161,14 @@ class LatentPanel(QWidget):
         self.loader.progress.connect(self.dropped.set_progress)
         self.loader.finished.connect(self._on_load_finished)
         self.pca.ready.connect(self.weights.set_pca)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The first time the panel is shown, give the map about three quarters of the height."""
+        super().showEvent(event)
+        if not self._sized and self.height() > 200:
+            self._sized = True
+            h = self._split.height()
+            self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
 
     def apply_theme(self, _theme=None) -> None:
         """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
@@ -201,6 +212,8 @@ class LatentPanel(QWidget):
         self._codes, self._labels_pending, self._hover = None, True, -1
         self.map.set_classes(self._class_names)
         self.map.set_axis_labels(*self._plane.axis_labels)
+        where = "the codes' top-2 principal plane" if self._plane.is_pca else "their codes"
+        self.map.set_title(f"{n:,} test images at {where}, coloured by class")
         firsts = [int(np.argmax(labels == k)) for k in range(len(self._class_names)) if np.any(labels == k)]
         columns = (firsts or list(range(10)))[:10]
         self._recon_x = test.x[columns, 0]
@@ -422,7 +435,7 @@ class LatentPanel(QWidget):
         if self._net is None or self._codes is None:
             return
         extent = self.map.view_range()
-        rows, cols = grid_shape(extent, MANIFOLD_CELLS)
+        rows, cols = grid_shape(self.manifold.aspect(), MANIFOLD_CELLS)
         codes = self._plane.to_latent(grid_points(extent, rows, cols))
         self.manifold.set_grid(self._net.decode(codes).reshape(rows, cols, *self._x_map.shape[-2:]), extent)
 
@@ -538,6 +551,7 @@ def install(window) -> LatentPanel:
     session.experiment_changed.connect(lambda _config: panel.set_experiment(session.experiment))
     window.snapshots.updated.connect(lambda _config, snapshot: panel.set_snapshot(snapshot))
     panel.message.connect(window.messages.show_message)
+    panel.status.hide()  # the window's message bar says it
     panel.accept_drops_on(window)
     if session.experiment is not None:
         panel.set_experiment(session.experiment)

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 GREY_LEVELS = (0.0, 1.0)  # images in [0, 1]: black 0, white 1
 SIGNED_LEVELS = (-1.0, 1.0)
@@ -50,10 +50,11 @@ class ImageTile(QWidget):
     """
 
     def __init__(self, caption: str = "", *, levels: tuple[float, float] = GREY_LEVELS, lut: np.ndarray | None = None,
-                 pad: int = 0, min_px: int = 96, parent: QWidget | None = None) -> None:
+                 pad: int = 0, min_px: int = 96, caption_left: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.caption = QLabel(caption)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter if not caption_left
+                                  else Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.caption.setWordWrap(True)
         self.caption.setVisible(bool(caption))
         self.view = pg.GraphicsView(background="w")
@@ -69,7 +70,7 @@ class ImageTile(QWidget):
         self.box.addItem(self.item)
         self._levels, self._pad = levels, pad
         self._shape: tuple[int, ...] | None = None
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self) if caption_left else QVBoxLayout(self)  # caption left: a row of a table
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.caption)

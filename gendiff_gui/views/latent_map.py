@@ -50,6 +50,7 @@ class LatentMapView(QWidget):
         super().__init__(parent)
         self._point_size = 7.0
         self._axis_titles = ("", "")
+        self._title = ""
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
         self.plot = self.canvas.addPlot(row=0, col=0)
@@ -57,7 +58,6 @@ class LatentMapView(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.box: pg.ViewBox = self.plot.getViewBox()
-        self.box.setAspectLocked(True)
         self.box.enableAutoRange(enable=0.995)  # follow the codes, ignoring the farthest 0.5 %
         for side in ("bottom", "left"):
             axis = self.plot.getAxis(side)
@@ -129,6 +129,7 @@ class LatentMapView(QWidget):
             self.plot.getAxis(side).setTickFont(scaled_font(0.9))
         if any(self._axis_titles):
             self.set_axis_labels(*self._axis_titles)
+        self.plot.setTitle(self._title, size=f"{pt:.0f}pt", color="#111")
         self.legend.setLabelTextSize(f"{pt:.0f}pt")
         for item in self._class_labels:
             item.setFont(scaled_font(1.5, bold=True))
@@ -165,6 +166,10 @@ class LatentMapView(QWidget):
         for item, name in zip(self._class_labels, class_names):
             item.setText(str(name))
         self._brushes = None
+
+    def set_title(self, text: str) -> None:
+        self._title = text
+        self.plot.setTitle(text, size=f"{scaled_font().pointSizeF():.0f}pt", color="#111")
 
     def set_axis_labels(self, x: str, y: str) -> None:
         self._axis_titles = (x, y)

@@ -36,13 +36,15 @@ class LinearWeightsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lut = diverging_lut()
-        self.w_row = ImageTile("rows of W  (encoder, z = Wx)", levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=50)
-        self.v_row = ImageTile("columns of V  (decoder, x̃ = Vz)", levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=50)
-        self.pca_row = ImageTile("PCA's principal components", levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=50)
+        captions = ("rows of W  (encoder, z = Wx)", "columns of V  (decoder, x̃ = Vz)", "PCA's principal components")
+        self.w_row, self.v_row, self.pca_row = (
+            ImageTile(c, levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=30, caption_left=True) for c in captions)
         self.angle = QLabel()
         self.angle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.angle.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
         layout.addWidget(self.angle)
         for row in (self.w_row, self.v_row, self.pca_row):
             layout.addWidget(row, 1)
@@ -55,8 +57,12 @@ class LinearWeightsView(QWidget):
     def apply_fonts(self) -> None:
         """Follow the application's font (bigger in presentation mode)."""
         self.angle.setFont(scaled_font(1.3, bold=True))
-        for row in (self.w_row, self.v_row, self.pca_row):
+        rows = (self.w_row, self.v_row, self.pca_row)
+        for row in rows:
             row.apply_fonts()
+        width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in rows) + 12
+        for row in rows:  # one column of captions: the strips line up
+            row.caption.setFixedWidth(width)
 
     def set_weights(self, w: np.ndarray, v: np.ndarray) -> None:
         self.w_row.set_images(signed_images(w), COLS)
@@ -69,16 +75,15 @@ class LinearWeightsView(QWidget):
         self._pca = None if components is None else np.asarray(components)
         if self._pca is None:
             self.pca_row.clear()
-            self.pca_row.set_caption("PCA's principal components (computing…)")
         else:
             self.pca_row.set_images(signed_images(self._pca), COLS)
-            self.pca_row.set_caption("PCA's principal components")
         self._show_angle()
 
     def _show_angle(self) -> None:
         if self._v is None or self._pca is None:
             self.angle_deg = None
-            self.angle.setText("largest angle between span(V) and PCA's subspace: …")
+            waiting = "computing PCA of the training set…" if self._pca is None else "…"
+            self.angle.setText(f"largest angle between span(V) and PCA's subspace: {waiting}")
             return
         self.angle_deg = largest_principal_angle_deg(self._v, self._pca.T)
         self.angle.setText(f"largest angle between span(V) and PCA's subspace: {self.angle_deg:.1f}°"

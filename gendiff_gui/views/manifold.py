@@ -8,13 +8,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gendiff_gui.views.image_grid import GREY_LEVELS, scaled_font, tile
 
 
-def grid_shape(extent: tuple[float, float, float, float], cells: int = 15) -> tuple[int, int]:
-    """(rows, cols) with `cells` along the longer side and cells about square in map units."""
-    x0, x1, y0, y1 = extent
-    w, h = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
-    if w >= h:
-        return int(np.clip(round(cells * h / w), 3, cells)), cells
-    return cells, int(np.clip(round(cells * w / h), 3, cells))
+def grid_shape(aspect: float, cells: int = 15) -> tuple[int, int]:
+    """(rows, cols) with `cells` along the longer side of a picture `aspect` = width / height, cells square on it."""
+    if aspect >= 1.0:
+        return int(np.clip(round(cells / aspect), 3, cells)), cells
+    return cells, int(np.clip(round(cells * aspect), 3, cells))
 
 
 def grid_points(extent: tuple[float, float, float, float], rows: int, cols: int) -> np.ndarray:
@@ -41,8 +39,7 @@ class ManifoldView(QWidget):
             axis = self.plot.getAxis(side)
             axis.setTextPen("#111")
             axis.enableAutoSIPrefix(False)
-        self.box = self.plot.getViewBox()
-        self.box.setAspectLocked(True)
+        self.box = self.plot.getViewBox()  # not aspect-locked: the picture spans the map's visible region
         self.item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.item)
         self.extent: tuple[float, float, float, float] | None = None
@@ -67,6 +64,11 @@ class ManifoldView(QWidget):
         if extent != self.extent:
             self.extent = extent
             self.box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def aspect(self) -> float:
+        """Width / height of the picture's area on screen (so that its cells can be square)."""
+        rect = self.box.sceneBoundingRect()
+        return rect.width() / rect.height() if rect.height() > 0 else 1.0
 
     def shown(self) -> np.ndarray | None:
         return self.item.image

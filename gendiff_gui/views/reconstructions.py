@@ -19,22 +19,26 @@ class ReconstructionsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rows = [ImageTile(caption, pad=2, min_px=50) for caption in ROW_CAPTIONS]
+        self.rows = [ImageTile(caption, pad=2, min_px=30, caption_left=True) for caption in ROW_CAPTIONS]
+        for row in self.rows:
+            row.caption.setWordWrap(False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SIGMA_STEPS)
-        self.slider.setMinimumHeight(32)
+        self.slider.setMinimumHeight(28)
         self.slider.valueChanged.connect(self._on_slider)
         self.value = QLabel()
-        self.note = QLabel("noise the encoder sees (denoising auto-encoder); the slider does not change training")
+        self.note = QLabel("display only: training uses the model's own σ")
         self.note.setStyleSheet("color: #444")
         layout = QGridLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setVerticalSpacing(2)
         for r, row in enumerate(self.rows):
-            layout.addWidget(row, r, 0, 1, 2)
+            layout.addWidget(row, r, 0, 1, 3)
             layout.setRowStretch(r, 1)
         layout.addWidget(self.slider, 3, 0)
         layout.addWidget(self.value, 3, 1)
-        layout.addWidget(self.note, 4, 0, 1, 2)
-        layout.setColumnStretch(0, 1)
+        layout.addWidget(self.note, 3, 2)
+        layout.setColumnStretch(0, 2)
         self._show_value()
         self.apply_fonts()
 
@@ -44,6 +48,9 @@ class ReconstructionsView(QWidget):
         self.note.setFont(scaled_font(0.85))
         for row in self.rows:
             row.apply_fonts()
+        width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in self.rows) + 12
+        for row in self.rows:  # one column of captions: the three strips line up
+            row.caption.setFixedWidth(width)
 
     @property
     def sigma(self) -> float:
