@@ -85,8 +85,10 @@ class LatentPanel(QWidget):
         self.manifold = ManifoldView()
         self.probe_tile = ImageTile("dec(z) at the marker", min_px=140)
         self.nearest_tile = ImageTile("nearest test image", min_px=140)
-        self.prior_button = QPushButton("Sample from the prior  z ~ N(0, I)")
-        self.fit_button = QPushButton("Fit map to the codes")
+        self.prior_button = QPushButton("Sample z ~ N(0, I)")
+        self.prior_button.setToolTip("Draw 8 codes from the VAE's prior, decode them, and mark them ★ on the map")
+        self.fit_button = QPushButton("Fit the map")
+        self.fit_button.setToolTip("Zoom the map back to the codes (it follows them again)")
         self.prior_tile = ImageTile("", pad=2, min_px=60)
         side = QWidget()
         column = QVBoxLayout(side)
@@ -98,11 +100,10 @@ class LatentPanel(QWidget):
         column.addWidget(self.fit_button)
         column.addWidget(self.prior_button)
         column.addWidget(self.prior_tile, 2)
-        top = QSplitter(Qt.Orientation.Horizontal)
+        self._top = top = QSplitter(Qt.Orientation.Horizontal)
         for widget, stretch in ((self.map, 5), (self.manifold, 4), (side, 3)):
             top.addWidget(widget)
             top.setStretchFactor(top.count() - 1, stretch)
-        top.setSizes([5000, 4000, 3000])  # proportions; the splitter scales them to its width
         self._sized = False
 
         self.interpolation = InterpolationView()
@@ -167,16 +168,23 @@ class LatentPanel(QWidget):
         super().showEvent(event)
         if not self._sized and self.height() > 200:
             self._sized = True
-            h = self._split.height()
-            self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
+            self._apportion()
+
+    def _apportion(self) -> None:
+        """Map : manifold : side column = 5 : 4 : 3 of the width, and the map row about 3/4 of the height."""
+        w, h = self._top.width(), self._split.height()
+        self._top.setSizes([5 * w // 12, 4 * w // 12, 3 * w // 12])
+        self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
 
     def apply_theme(self, _theme=None) -> None:
         """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
-        for widget in (self.prior_button, self.fit_button, self.tabs, self.status):
+        for widget in (self.prior_button, self.fit_button, self.tabs, self.tabs.tabBar(), self.status):
             widget.setFont(scaled_font(1.0))
         for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
                      self.interpolation, self.reconstructions, self.dropped, self.weights):
             view.apply_fonts()
+        if self._sized:
+            self._apportion()
 
     def exportable_plots(self) -> dict[str, object]:
         """What File > Export plot offers from this panel."""
@@ -212,8 +220,8 @@ class LatentPanel(QWidget):
         self._codes, self._labels_pending, self._hover = None, True, -1
         self.map.set_classes(self._class_names)
         self.map.set_axis_labels(*self._plane.axis_labels)
-        where = "the codes' top-2 principal plane" if self._plane.is_pca else "their codes"
-        self.map.set_title(f"{n:,} test images at {where}, coloured by class")
+        plane = " (PCA plane)" if self._plane.is_pca else ""
+        self.map.set_title(f"enc(x) of {n:,} test images{plane}")
         firsts = [int(np.argmax(labels == k)) for k in range(len(self._class_names)) if np.any(labels == k)]
         columns = (firsts or list(range(10)))[:10]
         self._recon_x = test.x[columns, 0]
@@ -331,7 +339,7 @@ class LatentPanel(QWidget):
         self.nearest_tile.set_image(self._x_map[index, 0])
         label = int(self._y_map[index])
         name = self._class_names[label] if 0 <= label < len(self._class_names) else "?"
-        self.nearest_tile.set_caption(f"nearest test image: class {name}")
+        self.nearest_tile.set_caption(f"nearest test image ({name})")
         self._refresh_ellipses()
 
     # ----- keeping views in step with the weights -----
@@ -468,7 +476,7 @@ class LatentPanel(QWidget):
         if self._net is None or self._prior_z is None:
             return
         self.prior_tile.set_images(self._net.decode(self._prior_z), cols=PRIOR_SAMPLES // 2)
-        self.prior_tile.set_caption("dec(z), z ~ N(0, I)  (★ on the map)")
+        self.prior_tile.set_caption("dec(z), z ~ N(0, I)  ★")
 
     # ----- dropped images -----
     def _reencode_dropped(self) -> None:

@@ -51,6 +51,7 @@ class LatentMapView(QWidget):
         self._point_size = 7.0
         self._axis_titles = ("", "")
         self._title = ""
+        self._class_names: tuple[str, ...] = ()
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
         self.plot = self.canvas.addPlot(row=0, col=0)
@@ -113,6 +114,8 @@ class LatentMapView(QWidget):
 
         self.hint = QLabel(HINT)
         self.hint.setStyleSheet("color: #444")
+        self.hint.setWordWrap(True)
+        self.hint.setMinimumWidth(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas, 1)
@@ -130,7 +133,8 @@ class LatentMapView(QWidget):
         if any(self._axis_titles):
             self.set_axis_labels(*self._axis_titles)
         self.plot.setTitle(self._title, size=f"{pt:.0f}pt", color="#111")
-        self.legend.setLabelTextSize(f"{pt:.0f}pt")
+        self.legend.setLabelTextSize(f"{0.85 * pt:.0f}pt")
+        self._build_legend()
         for item in self._class_labels:
             item.setFont(scaled_font(1.5, bold=True))
         for item in self._marker_labels:
@@ -150,22 +154,27 @@ class LatentMapView(QWidget):
     # ----- numpy in -----
     def set_classes(self, class_names: tuple[str, ...] | list[str]) -> None:
         """Colours, legend entries and cluster labels for these classes (call once per dataset)."""
-        self.legend.clear()
+        self._class_names = tuple(class_names)
         for item in self._class_labels:
             self.box.removeItem(item)
-        self._legend_samples = []
-        brushes = []
-        for i, name in enumerate(class_names):
-            color = class_color(i)
-            sample = pg.ScatterPlotItem(symbol="o", size=16, brush=pg.mkBrush(color), pen=pg.mkPen("#333"))
-            self._legend_samples.append(sample)
-            self.legend.addItem(sample, str(name))
-            brushes.append(pg.mkBrush(color))
+        self._build_legend()
+        brushes = [pg.mkBrush(class_color(i)) for i in range(len(class_names))]
         self._brush_table = np.array(brushes + [pg.mkBrush("#555")], dtype=object)  # last: unlabelled
         self._class_labels = [self._text_item(class_color(i), 1.5) for i in range(len(class_names))]
         for item, name in zip(self._class_labels, class_names):
             item.setText(str(name))
         self._brushes = None
+
+    def _build_legend(self) -> None:
+        """One entry per class (rebuilt when the font changes: pyqtgraph's labels take a new size only then)."""
+        self.legend.clear()
+        short = all(len(str(name)) <= 3 for name in self._class_names)
+        self.legend.setColumnCount(2 if short and len(self._class_names) > 5 else 1)  # digits: a compact block
+        size = 1.2 * scaled_font().pointSizeF()
+        self._legend_samples = [pg.ScatterPlotItem(symbol="o", size=size, brush=pg.mkBrush(class_color(i)),
+                                                   pen=pg.mkPen("#333")) for i in range(len(self._class_names))]
+        for sample, name in zip(self._legend_samples, self._class_names):
+            self.legend.addItem(sample, str(name))
 
     def set_title(self, text: str) -> None:
         self._title = text
