@@ -34,6 +34,12 @@ CHECKPOINT_FILTER = "gendiff checkpoints (*.safetensors);;All files (*)"
 CLOSE_TIMEOUT_MS = 1500
 
 
+def experiment_title(config: ExperimentConfig) -> str:
+    """What the toolbar says is on screen, e.g. "vae on mnist · d = 2"."""
+    detail = f"T = {config.timesteps}" if config.family == "diffusion" else f"d = {config.latent_dim}"
+    return f"{config.model} on {config.dataset} · {detail}"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -74,6 +80,7 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus(self.statusBar())
         self._connect()
         install_views(self)
+        self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
 
@@ -142,7 +149,7 @@ class MainWindow(QMainWindow):
         self.panel.set_hint("")
         self.status.set_experiment(config, self.snapshots.step)
         self._show_views_for(config)
-        self.commands.title.setText(f"{config.model} · {config.dataset}")
+        self.commands.title.setText(experiment_title(config))
 
     def _on_state(self, state: str) -> None:
         a = self.commands
@@ -246,6 +253,7 @@ class MainWindow(QMainWindow):
         self.commands.toolbar.setIconSize(QSize(theme.icon_px, theme.icon_px))
         self.commands.title.setFont(theme.font(1.25, bold=True))
         self.messages.apply_theme(theme)
+        self.status.apply_theme(theme)
         self.loss_curves.apply_theme(theme)
         for _name, widget, _families in self._views:
             if hasattr(widget, "apply_theme"):

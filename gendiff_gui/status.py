@@ -33,7 +33,6 @@ class TrainingStatus:
         self.progress.setTextVisible(True)
         self.progress.hide()
         for widget in (self.state, self.step, self.rate, self.elapsed):
-            widget.setMinimumWidth(widget.fontMetrics().horizontalAdvance("0000000 steps/s"))
             status_bar.addPermanentWidget(widget)
         status_bar.addPermanentWidget(self.progress)
         self.steps_per_s = 0.0
@@ -44,6 +43,15 @@ class TrainingStatus:
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+
+    def apply_theme(self, theme) -> None:
+        """Room for the longest texts at the theme's font size, so the numbers do not jostle."""
+        font = theme.font()
+        for widget, sample in ((self.state, "stopping…"), (self.step, "step 0,000,000"),
+                               (self.rate, "00,000 steps/s"), (self.elapsed, "0:00:00")):
+            widget.setFont(font)
+            widget.setMinimumWidth(widget.fontMetrics().horizontalAdvance(sample) + round(theme.font_pt))
+        self.progress.setFont(font)
 
     def set_state(self, state: str) -> None:
         self.state.setText(STATE_TEXT.get(state, state))

@@ -24,7 +24,7 @@ class Theme:
     font_pt: float  # the application's base font size
     line_width: float  # main (smoothed) curves
     raw_line_width: float  # the faint unsmoothed curves behind them
-    raw_alpha: int  # 0..255 opacity of the unsmoothed curves
+    raw_opacity: float  # how strongly the unsmoothed curves show through (0..1, pre-blended: opaque pens)
     axis_width: float
     window: str
     panel: str
@@ -33,7 +33,7 @@ class Theme:
     plot_foreground: str
     accent: str
     error: str
-    grid_alpha: float
+    grid: str  # opaque grid colour (translucent grid lines cost more to paint than the curves)
     icon_px: int
 
     @property
@@ -51,15 +51,15 @@ class Theme:
 
 
 NORMAL = Theme(
-    name="normal", font_pt=11, line_width=2.2, raw_line_width=1.0, raw_alpha=70, axis_width=1.0,
+    name="normal", font_pt=11, line_width=2.2, raw_line_width=1.0, raw_opacity=0.3, axis_width=1.0,
     window="#F3F4F6", panel="#FFFFFF", text="#1A1A1A", plot_background="#FFFFFF", plot_foreground="#222222",
-    accent="#0060B0", error="#B00020", grid_alpha=0.15, icon_px=22,
+    accent="#0060B0", error="#B00020", grid="#E3E3E3", icon_px=22,
 )
 # For the back of a room: about twice the size, black on white (dark themes wash out to grey on projectors).
 PRESENTATION = Theme(
-    name="presentation", font_pt=20, line_width=5.0, raw_line_width=2.0, raw_alpha=80, axis_width=2.5,
+    name="presentation", font_pt=20, line_width=5.0, raw_line_width=2.0, raw_opacity=0.35, axis_width=2.5,
     window="#FFFFFF", panel="#FFFFFF", text="#000000", plot_background="#FFFFFF", plot_foreground="#000000",
-    accent="#0050A0", error="#C00000", grid_alpha=0.25, icon_px=40,
+    accent="#0050A0", error="#C00000", grid="#C4C4C4", icon_px=40,
 )
 THEMES = {t.name: t for t in (NORMAL, PRESENTATION)}
 
@@ -90,3 +90,5 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
     app.setStyle("Fusion")
     app.setPalette(palette(theme))
     app.setFont(theme.font())
+    box = round(theme.font_pt * 1.3)  # check boxes and radio buttons grow with the text
+    app.setStyleSheet(f"QCheckBox::indicator {{ width: {box}px; height: {box}px; }}")

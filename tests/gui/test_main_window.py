@@ -113,8 +113,10 @@ def test_space_and_escape_keys_reach_their_actions(qtbot, ready_window):
 
 def test_settings_persist_geometry_theme_and_last_experiment(qtbot, ready_window, toy_config):
     w = ready_window
-    w.resize(700, 520)
-    qtbot.waitUntil(lambda: w.size().width() == 700, timeout=2000)
+    hint = w.minimumSizeHint()
+    target = (max(700, hint.width() + 10), max(500, hint.height() + 10))  # inside the 800x600 offscreen screen
+    w.resize(*target)
+    qtbot.waitUntil(lambda: (w.width(), w.height()) == target, timeout=2000)
     normal_size = w.size()
     w.set_presentation(True)
     w.close()
