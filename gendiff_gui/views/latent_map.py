@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gendiff_gui.views.image_grid import scaled_font
 
@@ -68,6 +68,8 @@ class LatentMapView(QWidget):
         self.legend = pg.LegendItem(labelTextColor="#111",
                                     brush=pg.mkBrush(255, 255, 255, 230), pen=pg.mkPen("#999"))
         self.canvas.addItem(self.legend, row=0, col=1)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a block, not a column
+        self.canvas.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._legend_samples: list[pg.ScatterPlotItem] = []
 
         self.scatter = pg.ScatterPlotItem(size=self._point_size, pen=None, symbol="o")
@@ -85,7 +87,7 @@ class LatentMapView(QWidget):
         for item in (self.hover_ring, self.ellipses, self.path, self.prior, self.markers, self.selected_marker):
             self.box.addItem(item, ignoreBounds=True)
         self._class_labels: list[pg.TextItem] = []
-        self._marker_labels = [self._text_item("#000", 0.95, anchor=(0, 1.2)) for _ in range(MARKER_LABELS)]
+        self._marker_labels = [self._text_item("#000", 0.95) for _ in range(MARKER_LABELS)]
         label_opts = {"color": "#000", "fill": pg.mkBrush(255, 255, 255, 220), "offset": (14, -14), "anchor": (0, 1)}
         self.endpoints = [pg.TargetItem(size=20, symbol="s", pen=pg.mkPen("#000", width=3),
                                         brush=pg.mkBrush(255, 255, 255, 160), label=name, labelOpts=label_opts)
@@ -230,11 +232,14 @@ class LatentMapView(QWidget):
         self.markers.setData(pos=xy)
         valid = 0 <= selected < len(xy)
         self.selected_marker.setData(pos=xy[selected: selected + 1] if valid else np.zeros((0, 2)))
-        shown = ([selected] if valid else []) + [i for i in range(len(xy) - 1, -1, -1) if i != selected]
+        newest = range(len(xy) - 1, max(len(xy) - 1 - MARKER_LABELS, -1), -1)
+        shown = ([selected] if valid else []) + [i for i in newest if i != selected]
+        x0, x1, _, _ = self.view_range()
         for item, i in zip(self._marker_labels, shown + [None] * MARKER_LABELS):
             item.setVisible(i is not None)
             if i is not None:
                 item.setText(names[i])
+                item.setAnchor((1.1, 1.2) if xy[i, 0] > (x0 + x1) / 2 else (-0.1, 1.2))  # the name stays inside
                 item.setPos(*xy[i])
 
     def set_prior_samples(self, xy: np.ndarray | None) -> None:
