@@ -366,10 +366,17 @@ class LatentPanel(QWidget):
         self._refresh_ellipses()
 
     def _refresh_steps(self) -> list:
-        """Everything shown that depends on the weights, as small steps (each one decode batch at most)."""
-        return [self._reencode_picks, self._show_probe, self._refresh_interpolation, self._refresh_reconstructions,
-                self._refresh_manifold, self._refresh_prior, self._show_selected_dropped, self._refresh_weights,
-                self._refresh_ellipses]
+        """Everything shown that depends on the weights, as small steps (each one decode batch at most); what is
+        drawn on the map changes in the first step only, so the map (the costliest view to paint) repaints once."""
+        return [self._refresh_overlays, self._refresh_strip, self._refresh_reconstructions, self._refresh_manifold,
+                self._refresh_prior, self._show_selected_dropped, self._refresh_weights]
+
+    def _refresh_overlays(self) -> None:
+        """The marker, h1, h2 and the posteriors with the newest weights (images re-encoded: h <- enc(x))."""
+        self._reencode_picks()
+        self._show_probe()
+        self._show_endpoints()
+        self._refresh_ellipses()
 
     def _refresh_views(self) -> None:
         """After new weights: run the refresh steps one per event-loop turn (a click waits for one step at most),
@@ -417,13 +424,16 @@ class LatentPanel(QWidget):
         self.map.set_endpoints(plane.to_map(h1.z)[0], plane.to_map(h2.z)[0], plane.to_map(path))
 
     def _refresh_interpolation(self) -> None:
+        self._refresh_strip()
+        self._show_endpoints()
+
+    def _refresh_strip(self) -> None:
         h1, h2 = self._ends
         if self._net is None or h1 is None or h2 is None:
             return
         codes = interpolate_codes(h1.z, h2.z, STRIP_LAMBDAS, self.interpolation.is_spherical)
         self.interpolation.set_strip(self._net.decode(codes))
         self._refresh_interpolation_current()
-        self._show_endpoints()
 
     def _refresh_interpolation_current(self) -> None:
         h1, h2 = self._ends
