@@ -25,8 +25,8 @@ WARMUP_S = 1.5
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON line")
-    parser.add_argument("--rounds", type=int, default=4, help="app/bare segment pairs")
-    parser.add_argument("--segment", type=float, default=3.0, help="seconds of each segment")
+    parser.add_argument("--rounds", type=int, default=6, help="app/bare segment pairs")
+    parser.add_argument("--segment", type=float, default=2.5, help="seconds of each segment")
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                         help="Qt platform (offscreen; xcb under Xvfb or a desktop)")
     args = parser.parse_args()

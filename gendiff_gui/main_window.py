@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         a.pause.triggered.connect(s.pause)
         a.stop.triggered.connect(s.stop)
         a.reset.triggered.connect(self.reset)
-        a.toggle.triggered.connect(lambda: s.toggle(self.panel.config()))
+        a.toggle.triggered.connect(self.toggle_training)
         a.presentation.toggled.connect(self.set_presentation)
         a.leave_presentation.triggered.connect(lambda: self.set_presentation(False))
         a.log_scale.setChecked(self.loss_curves.log_scale.isChecked())
@@ -137,7 +137,12 @@ class MainWindow(QMainWindow):
         s.experiment_changed.connect(self._on_experiment)
         s.progress.connect(self._on_progress)
         s.state_changed.connect(self._on_state)
-        s.message.connect(self.messages.show_message)
+        s.message.connect(self.show_message)
+
+    def show_message(self, level: str, text: str) -> None:
+        """In the message bar; information that would hide an error goes to the status bar instead."""
+        if not self.messages.show_message(level, text):
+            self.statusBar().showMessage(text, 8000)
 
     def _on_progress(self, progress) -> None:
         self.loss_curves.append_losses(progress.steps, progress.losses)
@@ -182,9 +187,16 @@ class MainWindow(QMainWindow):
             self.session.train()
 
     def train(self) -> None:
+        self.messages.dismiss()  # a new action: the last error has been read
         self.session.train(self.panel.config())
 
+    def toggle_training(self) -> None:
+        """Space: pause, resume or start."""
+        self.messages.dismiss()
+        self.session.toggle(self.panel.config())
+
     def reset(self) -> None:
+        self.messages.dismiss()
         self.session.reset(self.panel.config())
 
     def open_checkpoint(self, path: str | Path | None = None) -> None:
@@ -192,6 +204,7 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", CHECKPOINT_FILTER)
             if not path:
                 return
+        self.messages.dismiss()
         self.session.load(path)
 
     def save_checkpoint(self, path: str | Path | None = None) -> bool:
@@ -201,6 +214,7 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", name, CHECKPOINT_FILTER)
             if not path:
                 return False
+        self.messages.dismiss()
         return self.session.save(path)
 
     def export_plot(self, name: str, path: str | Path | None = None) -> Path | None:
@@ -213,9 +227,9 @@ class MainWindow(QMainWindow):
         try:
             written = export.export_plot(item, path)
         except Exception as exc:  # an exporter failure is a message, never a traceback dialog
-            self.messages.show_message("error", f"Could not export {name}: {exc}")
+            self.show_message("error", f"Could not export {name}: {exc}")
             return None
-        self.messages.show_message("info", f"Exported {name} to {written}.")
+        self.show_message("info", f"Exported {name} to {written}.")
         return written
 
     def _fill_export_menu(self) -> None:
@@ -251,7 +265,8 @@ class MainWindow(QMainWindow):
         if app is not None:
             apply_theme(app, theme)
         self.commands.toolbar.setIconSize(QSize(theme.icon_px, theme.icon_px))
-        self.commands.title.setFont(theme.font(1.25, bold=True))
+        # a style sheet, not setFont: the application's style sheet would reset the font when the label is shown
+        self.commands.title.setStyleSheet(f"font-size: {theme.font_pt * 1.25:.0f}pt; font-weight: bold;")
         self.messages.apply_theme(theme)
         self.status.apply_theme(theme)
         self.loss_curves.apply_theme(theme)

@@ -1,4 +1,4 @@
-"""A small non-modal message strip above the plots: errors stay until dismissed or replaced, information fades."""
+"""A small non-modal message strip above the plots: errors stay until dismissed, information fades after a while."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
@@ -33,7 +33,10 @@ class MessageBar(QFrame):
         self._theme = NORMAL
         self.hide()
 
-    def show_message(self, level: str, text: str) -> None:
+    def show_message(self, level: str, text: str) -> bool:
+        """Show `text`; returns False (and shows nothing) for information while an error is still on display."""
+        if level == "info" and self.level == "error":
+            return False
         self.level = level
         self._label.setText(text)
         self._restyle()
@@ -42,6 +45,7 @@ class MessageBar(QFrame):
             self._hide_timer.start(INFO_SECONDS * 1000)
         else:
             self._hide_timer.stop()
+        return True
 
     def text(self) -> str:
         return self._label.text() if self.isVisible() else ""

@@ -51,7 +51,7 @@ class TrainingSession(QObject):
     state_changed = Signal(str)  # one of EMPTY, LOADING, IDLE, TRAINING, PAUSED, STOPPING
     message = Signal(str, str)  # level ("info", "warning", "error"), text
 
-    def __init__(self, parent: QObject | None = None, *, emit_hz: float = 30.0,
+    def __init__(self, parent: QObject | None = None, *, emit_hz: float = 20.0,
                  snapshot_every_s: float = 0.25) -> None:
         super().__init__(parent)
         self.experiment: Experiment | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from core.config import ExperimentConfig
@@ -46,12 +47,10 @@ class TrainingStatus:
 
     def apply_theme(self, theme) -> None:
         """Room for the longest texts at the theme's font size, so the numbers do not jostle."""
-        font = theme.font()
+        metrics = QFontMetrics(theme.font())
         for widget, sample in ((self.state, "stopping…"), (self.step, "step 0,000,000"),
                                (self.rate, "00,000 steps/s"), (self.elapsed, "0:00:00")):
-            widget.setFont(font)
-            widget.setMinimumWidth(widget.fontMetrics().horizontalAdvance(sample) + round(theme.font_pt))
-        self.progress.setFont(font)
+            widget.setMinimumWidth(metrics.horizontalAdvance(sample) + round(theme.font_pt))
 
     def set_state(self, state: str) -> None:
         self.state.setText(STATE_TEXT.get(state, state))
@@ -78,9 +77,10 @@ class TrainingStatus:
         p = self._latest
         if p is None:
             return
-        if self._previous is not None and p.active_seconds > self._previous[0]:
-            rate = (p.step - self._previous[1]) / (p.active_seconds - self._previous[0])
-            self.steps_per_s = rate if self.steps_per_s == 0 else 0.5 * self.steps_per_s + 0.5 * rate
+        since = self._previous or (0.0, p.step - p.run_steps)  # first read-out of a run: its average so far
+        if p.active_seconds > since[0]:
+            rate = (p.step - since[1]) / (p.active_seconds - since[0])
+            self.steps_per_s = rate if self._previous is None else 0.5 * self.steps_per_s + 0.5 * rate
             self.rate.setText(f"{self.steps_per_s:,.0f} steps/s")
         self._previous = (p.active_seconds, p.step)
         self.step.setText(f"step {p.step:,}")

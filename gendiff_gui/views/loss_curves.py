@@ -35,7 +35,7 @@ class DecadeAxis(pg.AxisItem):
 class LossCurvesView(QWidget):
     """`append_losses(steps, {part: values})` adds points; `clear()` starts over. Redraws at most `redraw_hz`."""
 
-    def __init__(self, parent: QWidget | None = None, *, capacity: int = 512, redraw_hz: float = 20.0) -> None:
+    def __init__(self, parent: QWidget | None = None, *, capacity: int = 512, redraw_hz: float = 12.0) -> None:
         super().__init__(parent)
         self._capacity = capacity
         self._theme = NORMAL

@@ -138,3 +138,14 @@ def test_export_the_loss_plot_as_png_and_svg(qtbot, ready_window, tmp_path):
     svg = w.export_plot("Loss curves", tmp_path / "loss.svg")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()
+
+
+def test_a_bad_start_checkpoint_leaves_its_error_visible_after_the_default_model_is_built(qtbot, window, tmp_path,
+                                                                                         toy_config):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x80\x04not a checkpoint")
+    window.start(toy_config, checkpoint=bad)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    assert window.session.experiment.config == toy_config
+    assert window.messages.level == "error" and "bad.safetensors" in window.messages.text()
+    assert window.statusBar().currentMessage().startswith("Ready")

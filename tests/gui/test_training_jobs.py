@@ -118,3 +118,17 @@ def test_closing_mid_training_stops_the_job_quickly(qtbot, ready_window):
     w.close()
     assert time.perf_counter() - t0 < 2.0
     assert job.wait(0)  # the thread has ended; the leak guard checks every QThread too
+
+
+def test_a_run_of_set_length_shows_progress_rate_and_elapsed_time(qtbot, ready_window):
+    w = ready_window
+    w.panel.editors["steps"].setValue(300)  # "Run length (steps)" in the panel
+    with qtbot.waitSignal(w.session.run_finished, timeout=10000) as finished:
+        w.train()
+    assert finished.args[0].step == 300
+    status = w.status
+    assert status.progress.isVisible()
+    qtbot.waitUntil(lambda: status.progress.value() == 1000, timeout=2000)
+    assert status.step.text() == "step 300"
+    assert status.rate.text().endswith("steps/s") and status.steps_per_s > 0
+    assert status.elapsed.text().startswith("0:0")
