@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from core.config import ALL_MODELS, ExperimentConfig
+from core.defaults import defaults_for
 from gendiff_gui.fields import NAMED_DATASETS
 
 
@@ -23,13 +24,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def initial_config(args: argparse.Namespace, last: ExperimentConfig | None) -> ExperimentConfig:
-    """The last experiment (or the defaults) with the flags applied."""
-    config = last or ExperimentConfig()
-    if args.model:
-        config = config.replace(model=args.model)
-    if args.dataset:
-        config = config.replace(dataset=args.dataset)
-    return config
+    """The last experiment (or the defaults) with the flags applied; a new model or dataset gets its defaults."""
+    config = last or defaults_for(ExperimentConfig())
+    changes = {k: v for k, v in (("model", args.model), ("dataset", args.dataset)) if v}
+    return defaults_for(config.replace(**changes)) if changes else config
 
 
 def run(argv: list[str]) -> int:

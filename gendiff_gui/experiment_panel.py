@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, Q
 
 from core.config import ALL_MODELS, DIFFUSION_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
 from core.data import IMAGE_DATASETS
+from core.defaults import defaults_for
 from gendiff_gui.fields import FIELDS, NAMED_DATASETS, Field
 from gendiff_gui.sci_spinbox import ScientificSpinBox
 
@@ -84,8 +85,8 @@ class ExperimentPanel(QWidget):
         layout.addLayout(self._form)
         layout.addWidget(self.hint)
         layout.addStretch(1)
-        self.dataset.currentTextChanged.connect(self._changed)
-        self.model.currentTextChanged.connect(self._changed)
+        self.dataset.currentTextChanged.connect(self._choice_changed)
+        self.model.currentTextChanged.connect(self._choice_changed)
         self._update_availability()
         self.set_config(self._config)
 
@@ -136,6 +137,14 @@ class ExperimentPanel(QWidget):
             self.dataset.blockSignals(False)
         for field in FIELDS:
             self._form.setRowVisible(self.editors[field.name], model in field.models)
+
+    def _choice_changed(self, *_args) -> None:
+        """A new model or dataset starts from the learning rate, batch size and timesteps that suit it."""
+        if self._loading:
+            return
+        self._update_availability()
+        self.set_config(defaults_for(self.config()))
+        self.edited.emit(self.config())
 
     def _changed(self, *_args) -> None:
         if self._loading:

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
+from core.defaults import defaults_for
 from gendiff_gui.main_window import MainWindow
 from gendiff_gui.theme import NORMAL, PRESENTATION
 
@@ -80,6 +81,8 @@ def test_panel_shows_only_the_settings_of_the_chosen_model(qtbot, window):
     assert "x' = x + eps, eps ~ N(0, sigma^2)" in panel.editors["noise_sigma"].toolTip()
     panel.editors["lr"].setValue(3e-4)
     assert panel.config().lr == 3e-4 and panel.config().model == "linear-ae"
+    panel.dataset.setCurrentText("fashion-mnist")  # a new choice starts from core's defaults for it
+    assert panel.config() == defaults_for(panel.config()) and panel.config().lr != 3e-4
 
 
 def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_window):
