@@ -22,6 +22,9 @@ class SnapshotModel(QObject):
     """Holds (config, step, snapshot, data) of the current experiment; GUI thread only."""
 
     updated = Signal(object, object)  # ExperimentConfig, dict[str, np.ndarray]
+    # A new experiment (built or loaded), before any training on it: a view may read it now (its data, its
+    # module to copy) but must not keep the module, which a worker will train.
+    experiment_ready = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +48,7 @@ class SnapshotModel(QObject):
         self.snapshot = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}
         self._version += 1
         self._loaded_version = self._version  # the copy already holds these weights
+        self.experiment_ready.emit(experiment)
         self.updated.emit(self.config, self.snapshot)
 
     def update(self, snapshot: dict[str, np.ndarray], step: int) -> None:

@@ -9,6 +9,11 @@ To add a view (latent map, reconstructions, diffusion scrubber ...):
 3. for weights, connect to `window.snapshots.updated(config, snapshot)` (GUI thread, a few times a second) and
    decode with `window.snapshots.decode(z)` / `encode(x)` / `module()`: a CPU copy holding the latest
    snapshot, never the module being trained. The data of the experiment is `window.snapshots.test_data`.
+   A view that wants the whole new experiment (to copy its network, read its data) connects to
+   `window.snapshots.experiment_ready(experiment)`, emitted before any worker trains it; e.g. a panel with
+   `set_experiment(experiment)` and `set_snapshot(weights)`:
+       window.snapshots.experiment_ready.connect(panel.set_experiment)
+       window.snapshots.updated.connect(lambda _config, weights: panel.set_snapshot(weights))
 """
 from __future__ import annotations
 

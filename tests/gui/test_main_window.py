@@ -64,8 +64,10 @@ def test_views_are_shown_only_for_their_model_family(qtbot, ready_window, toy_co
     tabs = w.view_tabs
     assert [tabs.isTabVisible(i) for i in range(2)] == [False, True]
     assert not tabs.isHidden()
-    w.session.reset(toy_config.replace(model="vae", hidden=16))
-    qtbot.waitUntil(lambda: w.snapshots.config.model == "vae" and not w.session.busy, timeout=10000)
+    with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=10000) as ready:
+        w.session.reset(toy_config.replace(model="vae", hidden=16))
+    assert ready.args[0] is w.session.experiment and ready.args[0].config.model == "vae"
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
     assert [tabs.isTabVisible(i) for i in range(2)] == [True, True]
 
 
