@@ -64,7 +64,6 @@ class TrainingSession(QObject):
         self._build_request: tuple[str, ExperimentConfig | None] = ("", None)
         self._pending_experiment: Experiment | None = None
         self._start_when_ready: ExperimentConfig | bool | None = None  # a Train press waiting for a job to end
-        self._run_failed = False
         self._state = EMPTY
 
     # ----- queries -----
@@ -124,12 +123,14 @@ class TrainingSession(QObject):
     def _on_build_failed(self, text: str) -> None:
         what, fallback = self._build_request
         kept = " The current model is kept." if self.experiment is not None else ""
-        self.message.emit("error", f"{what} failed: {text}.{kept}".replace("..", "."))
-        if self.experiment is None and fallback is not None and self._queued_build is None:
+        self.message.emit("error", f"{what} failed: {text.rstrip('.')}.{kept}")
+        if self._queued_build is not None:
+            return  # a newer request follows anyway
+        if self.experiment is None and fallback is not None:
             what = f"Building {fallback.model} on {fallback.dataset}"
-            self._queued_build = (what, lambda: Experiment.create(fallback), None)
-        if self.experiment is None and self._queued_build is None:
-            self._start_when_ready = None
+            self._queued_build = (what, lambda: Experiment.create(fallback), None)  # a pending Train applies to it
+        else:
+            self._start_when_ready = None  # that Train press was for the model that could not be built
 
     def _on_build_job_finished(self, job: Job) -> None:
         self._build_job = None
@@ -187,7 +188,6 @@ class TrainingSession(QObject):
         job = Job("train", worker, self)
         job.finished.connect(self._on_train_job_finished)
         self._train_job = job
-        self._run_failed = False
         job.start()
         self._refresh_state()
 
@@ -234,7 +234,6 @@ class TrainingSession(QObject):
         self.message.emit(level, result.message[:1].upper() + result.message[1:] + ("" if result.diverged else "."))
 
     def _on_train_failed(self, text: str) -> None:
-        self._run_failed = True
         self.message.emit("error", f"Training failed: {text}")
 
     def _on_train_job_finished(self, job: Job) -> None:
