@@ -132,3 +132,20 @@ def test_a_run_of_set_length_shows_progress_rate_and_elapsed_time(qtbot, ready_w
     assert status.step.text() == "step 300"
     assert status.rate.text().endswith("steps/s") and status.steps_per_s > 0
     assert status.elapsed.text().startswith("0:0")
+
+
+def test_train_with_settings_that_cannot_build_reports_and_keeps_the_model(qtbot, ready_window, toy_config):
+    w = ready_window
+    before = w.session.experiment
+    w.session.train(toy_config.replace(model="conv-ae"))  # convolutions need 28x28 images, not 2-D points
+    qtbot.waitUntil(lambda: w.messages.level == "error", timeout=10000)
+    assert "conv" in w.messages.text()
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    assert w.session.experiment is before and w.session.state == "idle"
+
+
+def test_rapid_resets_build_only_the_last_request(qtbot, ready_window, toy_config):
+    w = ready_window
+    for seed in (1, 2, 3):
+        w.session.reset(toy_config.replace(seed=seed))
+    qtbot.waitUntil(lambda: not w.session.busy and w.session.experiment.config.seed == 3, timeout=10000)
