@@ -40,6 +40,9 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--points", type=Path, help="a .npy or .csv of 2-D points (with --dataset points)")
     p.add_argument("--out", type=Path, help="save the trained model to this .safetensors file")
+    p.add_argument("--save-every", type=float, default=None, metavar="SECONDS",
+                   help="with --out: also save the weights every SECONDS while training (long runs)")
+    p.add_argument("--resume", action="store_true", help="with --out: continue from the weights already in OUT")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -146,14 +149,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     threads = configure_threads(gui=False, threads=args.threads)
     points = _load_points(args.points)
     try:
-        exp = Experiment.create(config.replace(device=device), points=points)
+        if args.resume and args.out and args.out.exists():
+            exp = Experiment.from_checkpoint(args.out, points=points)
+            if exp.config.model != config.model or exp.config.dataset != config.dataset:
+                raise UserError(f"--resume: {args.out} holds a {exp.config.model} on {exp.config.dataset}")
+        else:
+            exp = Experiment.create(config.replace(device=device), points=points)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
     progress = _Progress(config.steps, config.seconds, enabled=not args.quiet and sys.stderr.isatty())
     last = None
-    for event in exp.train():
+    last_save = time.monotonic()
+    steps = config.steps
+    if args.resume and steps is not None:
+        steps = max(0, steps - exp.steps_done)  # --steps counts the whole run, resumed or not
+    for event in exp.train(steps=steps, seconds=config.seconds):
         progress.update(event, final=event.done)
         last = event
+        if args.out and args.save_every and time.monotonic() - last_save >= args.save_every and not event.done:
+            exp.steps_done = event.step
+            exp.save(args.out, metrics={}, extra={"partial": True})  # atomic: a kill never leaves a broken file
+            last_save = time.monotonic()
     if last is not None and last.diverged:
         print(last.message, file=sys.stderr)
     t_eval = time.perf_counter()
