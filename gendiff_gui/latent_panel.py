@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from gendiff_gui.chunked_encoder import ChunkedEncoder
+from gendiff_gui.background_encoder import BackgroundEncoder
 from gendiff_gui.decoder import SnapshotNet, interpolate_codes
 from gendiff_gui.drop import DropLoader, DropRequest, DropTarget, expand
 from gendiff_gui.latent_plane import LatentPlane
@@ -130,7 +130,7 @@ class LatentPanel(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
 
-        self.encoder: ChunkedEncoder | None = None
+        self.encoder: BackgroundEncoder | None = None
         self.loader = DropLoader(self)
         self.pca = PcaBaseline(self)
         self.drop_target = DropTarget(self)
@@ -206,7 +206,7 @@ class LatentPanel(QWidget):
         if self.encoder is not None:
             self.encoder.cancel()
             self.encoder.deleteLater()
-        self.encoder = ChunkedEncoder(SnapshotNet(experiment.module), self)
+        self.encoder = BackgroundEncoder(SnapshotNet(experiment.module), self)
         self.encoder.done.connect(self._on_codes)
         self._model = config.model
         self._state = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}
