@@ -108,6 +108,8 @@ class ExperimentPanel(QWidget):
         self._loading = True
         try:
             self._config = config
+            if self.dataset.findText(config.dataset) < 0:  # "points": a drawing, offered once a model uses one
+                self.dataset.addItem(config.dataset)
             self.dataset.setCurrentText(config.dataset)
             self.model.setCurrentText(config.model)
             for field in FIELDS:

@@ -7,6 +7,9 @@ so the owner can drop it and start the next job without two workers ever touchin
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
+
 from PySide6.QtCore import QObject, QThread, Signal
 
 from gendiff_gui.workers import Worker
@@ -52,3 +55,15 @@ class Job(QObject):
             return
         thread.wait()  # `finished` is emitted just before the thread really ends
         self.finished.emit(self)
+
+
+def stop_and_wait(jobs: Iterable[Job], timeout_ms: int) -> bool:
+    """Ask every job to stop, then wait for all their threads within `timeout_ms` in total. True if all ended."""
+    jobs = list(jobs)
+    for job in jobs:
+        job.request_stop()
+    deadline = time.monotonic() + timeout_ms / 1000
+    ended = True
+    for job in jobs:
+        ended = job.wait(max(0, int((deadline - time.monotonic()) * 1000))) and ended
+    return ended

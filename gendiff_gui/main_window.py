@@ -3,7 +3,8 @@
 Views: `add_view(name, widget, families)` puts a widget in the view tabs, shown while the current model's family
 is one of `families` (see `gendiff_gui/views/__init__.py`). Weights reach views through `window.snapshots`
 (a SnapshotModel: signal `updated(config, snapshot)` plus a CPU copy of the network to decode with).
-Closing: every job is asked to stop, then waited for (at most 1.5 s), then the window closes.
+Closing: every job (the session's and those views hand to `track_job`) is asked to stop, then waited for
+(at most 1.5 s in all), then the window closes.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from core.config import ExperimentConfig
 from gendiff_gui import export, pyside_refcount, session as session_states  # noqa: F401 (pyside_refcount: see it)
 from gendiff_gui.actions import create_actions
 from gendiff_gui.experiment_panel import ExperimentPanel
+from gendiff_gui.jobs import Job
 from gendiff_gui.message_bar import MessageBar
 from gendiff_gui.session import TrainingSession, needs_new_model
 from gendiff_gui.settings import load_config, open_settings, save_config
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.presenting = False
         self._normal_layout: tuple[QByteArray, QByteArray] | None = None
         self._views: list[tuple[str, QWidget, frozenset[str]]] = []
+        self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
 
         self.panel = ExperimentPanel()
         self.panel_dock = QDockWidget("Experiment", self)
@@ -96,6 +99,11 @@ class MainWindow(QMainWindow):
         if hasattr(widget, "apply_theme"):
             widget.apply_theme(self.theme)
         self._show_views_for(self.snapshots.config)
+
+    def track_job(self, job: Job) -> None:
+        """A view's own job (e.g. diffusion sampling): closing the window stops it and waits for it too."""
+        self._tracked_jobs.append(job)
+        job.finished.connect(self._tracked_jobs.remove)
 
     def views(self) -> dict[str, QWidget]:
         return {name: widget for name, widget, _ in self._views}
@@ -294,7 +302,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.session.shutdown(CLOSE_TIMEOUT_MS):
+        if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
             log.warning("a job did not stop within %d ms", CLOSE_TIMEOUT_MS)
         self.save_settings()
         event.accept()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -21,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from core.checkpoint import CheckpointError
 from core.config import ExperimentConfig
 from core.experiment import Experiment
-from gendiff_gui.jobs import Job
+from gendiff_gui.jobs import Job, stop_and_wait
 from gendiff_gui.snapshots import SnapshotModel
 from gendiff_gui.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch
 
@@ -80,15 +79,18 @@ class TrainingSession(QObject):
         return [job for job in (self._train_job, self._build_job) if job is not None]
 
     # ----- building and loading -----
-    def build(self, config: ExperimentConfig) -> None:
-        """Build a fresh model for `config` (Reset); the current one stays until the new one is ready."""
+    def build(self, config: ExperimentConfig, points=None) -> None:
+        """Build a fresh model for `config` (Reset); the current one stays until the new one is ready.
+        `points`: the user's (n, 2) drawing for the "points" dataset (default: the current model's drawing)."""
         try:
             config = config.validate()
         except ValueError as exc:
             self.message.emit("error", f"Invalid settings: {exc}")
             return
+        if points is None and config.dataset == "points" and self.experiment is not None:
+            points = self.experiment.train_data.x if self.experiment.config.dataset == "points" else None
         what = f"Building {config.model} on {config.dataset}"
-        self._request_experiment(what, lambda: Experiment.create(config), None)
+        self._request_experiment(what, lambda: Experiment.create(config, points=points), None)
 
     def load(self, path: str | os.PathLike, fallback: ExperimentConfig | None = None) -> None:
         """Open a checkpoint; if it fails the current model stays (or `fallback` is built when there is none)."""
@@ -262,19 +264,11 @@ class TrainingSession(QObject):
         return True
 
     # ----- shutdown -----
-    def shutdown(self, timeout_ms: int = 1500) -> bool:
-        """Ask every job to stop and wait for their threads (closing the window). True if all have ended."""
+    def shutdown(self, timeout_ms: int = 1500, others: Iterable[Job] = ()) -> bool:
+        """Closing: forget pending work, stop every job (and `others`) and wait for their threads. True if all ended."""
         self._start_when_ready = None
         self._queued_build = None
-        jobs = self.jobs()
-        for job in jobs:
-            job.request_stop()
-        deadline = time.monotonic() + timeout_ms / 1000
-        ok = True
-        for job in jobs:
-            remaining = max(0, int((deadline - time.monotonic()) * 1000))
-            ok = job.wait(remaining) and ok
-        return ok
+        return stop_and_wait([*self.jobs(), *others], timeout_ms)
 
     def _refresh_state(self) -> None:
         job = self._train_job

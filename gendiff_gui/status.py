@@ -1,7 +1,6 @@
 """The status bar's training read-out: state, step, steps per second, elapsed time and a progress bar."""
 from __future__ import annotations
 
-import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontMetrics

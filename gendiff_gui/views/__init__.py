@@ -14,6 +14,8 @@ To add a view (latent map, reconstructions, diffusion scrubber ...):
    `set_experiment(experiment)` and `set_snapshot(weights)`:
        window.snapshots.experiment_ready.connect(panel.set_experiment)
        window.snapshots.updated.connect(lambda _config, weights: panel.set_snapshot(weights))
+4. a view that runs work of its own (sampling) uses a `jobs.Job` with a `workers.Worker` and hands it to
+   `window.track_job(job)`: closing the window then stops and waits for it like the training job.
 """
 from __future__ import annotations
 

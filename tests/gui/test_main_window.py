@@ -154,3 +154,26 @@ def test_a_bad_start_checkpoint_leaves_its_error_visible_after_the_default_model
     assert window.session.experiment.config == toy_config
     assert window.messages.level == "error" and "bad.safetensors" in window.messages.text()
     assert window.statusBar().currentMessage().startswith("Ready")
+
+
+def test_closing_stops_the_jobs_views_hand_to_the_window(qtbot, window):
+    import threading
+    import time
+
+    from gendiff_gui.jobs import Job
+    from gendiff_gui.workers import Worker
+
+    started = threading.Event()
+
+    class Sampling(Worker):  # stands in for a view's sampling worker: works until asked to stop
+        def work(self):
+            started.set()
+            while not self.stop_requested:
+                time.sleep(0.005)
+
+    job = Job("sampling", Sampling(), window)
+    window.track_job(job)
+    job.start()
+    assert started.wait(5)
+    window.close()
+    assert job.wait(0)
