@@ -1,0 +1,232 @@
+"""The diffusion scrubber: frames shown are the sampler's own, playing while sampling, guidance, forward mode, memory."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from core.config import ExperimentConfig
+from core.experiment import Experiment
+from gendiff_gui.diffusion_panel import DiffusionPanel
+from gendiff_gui.sampling_job import (FORWARD, RunSpec, denoise_frames, forward_state, predicted_x0,
+                                      reverse_timesteps)
+from gendiff_gui.trajectory import Trajectory
+from core.diffusion.frames import Frame
+
+MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)
+LECTURE = ExperimentConfig(model="gaussian-diffusion", dataset="moons", timesteps=30, seed=0)
+MNIST = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=20,
+                         batch_size=32, lr=1e-2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return Experiment.create(MOONS)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    """A tiny conditional U-Net trained for 3 steps (untrained, its zero output layer ignores the class)."""
+    exp = Experiment.create(MNIST)
+    for _event in exp.train(steps=3):
+        pass
+    return exp
+
+
+def _panel(qtbot, exp, **kwargs) -> DiffusionPanel:
+    panel = DiffusionPanel(**kwargs)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 640)
+    panel.show()
+    panel.set_experiment(exp)
+    return panel
+
+
+def _finish(qtbot, panel, timeout=15000) -> None:
+    qtbot.waitUntil(lambda: not panel.running and not panel.busy, timeout=timeout)
+
+
+def _close(panel) -> None:
+    assert panel.shutdown()
+
+
+def test_the_frame_at_each_slider_position_is_the_samplers_frame_for_that_t(qtbot, moons):
+    panel = _panel(qtbot, moons, particles=64, seed=3)
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
+    panel.steps.setValue(10)  # as a key press would: not dragging, so it resamples
+    _finish(qtbot, panel)
+    expected = list(moons.task.sample_frames(64, sampler="ddim", steps=10, seed=3))
+    assert [int(t) for t in panel.trajectories[0].ts] == [f.t for f in expected]
+    for position in (0, 4, 10):
+        panel.scrubber.slider.setValue(position)
+        frame = expected[position]
+        assert panel.scrubber.t == frame.t
+        np.testing.assert_array_equal(panel.particles[0].cloud.points(), frame.x_t.astype(np.float64))
+        assert panel.particles[0].title.text().startswith(f"t = {frame.t} ")
+    _close(panel)
+
+
+def test_play_starts_while_sampling_runs_advances_and_stops_at_t0(qtbot, moons):
+    panel = DiffusionPanel(particles=3000)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.scrubber.set_speed(120)
+    seen = []
+    panel.scrubber.index_changed.connect(lambda i: seen.append((i, panel.trajectories[0].complete)))
+    panel.set_experiment(moons)  # autoplay
+    assert panel.scrubber.playing
+    qtbot.waitUntil(lambda: not panel.scrubber.playing, timeout=15000)
+    indices = [i for i, _ in seen]
+    assert indices == sorted(indices) and indices[-1] == len(panel.trajectories[0]) - 1
+    assert panel.scrubber.t == 0 and panel.scrubber.at_end
+    assert any(i > 0 and not complete for i, complete in seen)  # played frames before sampling ended
+    qtbot.wait(100)
+    assert not panel.scrubber.playing and panel.scrubber.t == 0  # stopped, no loop
+    _close(panel)
+
+
+def test_keys_play_pause_and_step(qtbot, moons):
+    panel = _panel(qtbot, moons, particles=32)
+    panel.scrubber.pause()
+    _finish(qtbot, panel)
+    panel.setFocus()
+    panel.scrubber.set_index(5)
+    qtbot.keyClick(panel, Qt.Key.Key_Right)
+    assert panel.scrubber.index == 6
+    qtbot.keyClick(panel, Qt.Key.Key_Left)
+    qtbot.keyClick(panel, Qt.Key.Key_Left)
+    assert panel.scrubber.index == 4
+    qtbot.keyClick(panel, Qt.Key.Key_Space)
+    assert panel.scrubber.playing
+    qtbot.keyClick(panel, Qt.Key.Key_Space)
+    assert not panel.scrubber.playing
+    qtbot.keyClick(panel, Qt.Key.Key_End)
+    assert panel.scrubber.t == 0
+    _close(panel)
+
+
+def test_changing_guidance_or_class_resamples_with_the_new_setting(qtbot, mnist):
+    panel = _panel(qtbot, mnist, images=4)
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
+    panel.steps.setValue(4)
+    _finish(qtbot, panel)
+    before = panel.trajectories[0].last.x_t
+    assert panel.specs()[0].guidance == 2.0 and panel.specs()[0].y == 0
+    panel.guidance.setValue(50)  # w = 5.0, released
+    _finish(qtbot, panel)
+    spec = panel.specs()[0]
+    assert spec.guidance == 5.0
+    expected = mnist.task.sample(4, sampler="ddim", steps=4, y=0, guidance=5.0, seed=0)
+    np.testing.assert_array_equal(panel.trajectories[0].last.x_t, expected)
+    assert np.abs(expected - before).max() > 1e-4
+    panel.label.setCurrentIndex(panel.label.findData(7))
+    _finish(qtbot, panel)
+    np.testing.assert_array_equal(panel.trajectories[0].last.x_t,
+                                  mnist.task.sample(4, sampler="ddim", steps=4, y=7, guidance=5.0, seed=0))
+    shown_x_t, shown_x0 = panel.grids[0].shown()
+    assert shown_x_t is not None and shown_x0 is not None
+    _close(panel)
+
+
+def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, mnist):
+    panel = _panel(qtbot, mnist, images=4)
+    _finish(qtbot, panel)
+    panel.item.setValue(7)
+    panel.mode.setCurrentIndex(panel.mode.findData(FORWARD))
+    _finish(qtbot, panel)
+    forward = panel.trajectories[0]
+    chosen = mnist.test_data.x[7, 0]
+    assert forward[0].t == 0 and forward.last.t == 20 and len(forward) == 21
+    for image in forward[0].x_t[:, 0]:  # (up to the float rounding of pixels -> [-1, 1] -> pixels)
+        np.testing.assert_allclose(image, chosen, atol=1e-6)
+    panel.scrubber.set_index(12)
+    x_t_shown = forward[12].x_t
+    panel.denoise_from_here()
+    _finish(qtbot, panel)
+    back = panel.trajectories[0]
+    assert [int(t) for t in back.ts] == list(range(12, -1, -1))  # DDPM, every step from t = 12 down
+    np.testing.assert_array_equal(back[0].x_t, x_t_shown)  # it starts from the x_t that was on screen
+    assert panel.denoise_button.text() == "Back to the noising"
+    _close(panel)
+
+
+def test_two_samplers_side_by_side_start_from_the_same_noise(qtbot, moons):
+    panel = _panel(qtbot, moons, particles=50)
+    panel.compare.setChecked(True)
+    _finish(qtbot, panel)
+    ddpm, ddim = panel.trajectories
+    assert len(ddpm) == 41 and len(ddim) == 5  # DDPM all 40 steps, DDIM T // 10 = 4 steps
+    np.testing.assert_array_equal(ddpm[0].x_t, ddim[0].x_t)
+    panel.scrubber.set_index(15)  # t = 25: DDIM is still at its frame t = 30
+    assert panel.shown_frame(1).t == 30
+    np.testing.assert_array_equal(panel.particles[1].cloud.points(), ddim[1].x_t.astype(np.float64))
+    assert panel.particles[1].isVisible()
+    _close(panel)
+
+
+def test_vector_field_arrows_point_to_the_predicted_x0(qtbot, moons):
+    panel = _panel(qtbot, moons, particles=32)
+    _finish(qtbot, panel)
+    panel.scrubber.set_index(10)
+    panel.field_box.setChecked(True)
+    t = panel.scrubber.t
+    origins, vectors = panel.field_at(t)
+    target = predicted_x0(moons.task.process, moons.task.module, origins, t)
+    direction = (target - origins) / np.linalg.norm(target - origins, axis=1, keepdims=True)
+    np.testing.assert_allclose(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), direction, atol=1e-5)
+    with torch.no_grad():  # DDPM: x0 = (x - sqrt(1 - abar) eps) / sqrt(abar), eps from the EMA network
+        net = moons.task.module.average
+        eps = net(torch.from_numpy(origins), torch.full((len(origins),), t))
+        abar = float(moons.task.process.alpha_bar(t))
+        x0 = (torch.from_numpy(origins) - (1 - abar) ** 0.5 * eps) / abar ** 0.5
+    np.testing.assert_allclose(target, x0.numpy(), atol=1e-5)
+    _close(panel)
+
+
+@pytest.mark.parametrize("config", [MOONS, LECTURE], ids=["ddpm", "lecture"])
+def test_denoise_frames_from_x_T_is_the_sampler_and_forward_state_is_the_forward_chain(config):
+    exp = Experiment.create(config)
+    process = exp.task.process
+    sampler, steps = ("lecture", None) if process.kind == "lecture" else ("ddim", 7)
+    expected = list(exp.task.sample_frames(20, sampler=sampler, steps=steps, eta=0.5, seed=4))
+    gen = torch.Generator().manual_seed(4)
+    x_T = process.prior((20, 2), gen)
+    got = list(denoise_frames(process, exp.task.module, x_T, process.timesteps, sampler=sampler, steps=steps,
+                              eta=0.5, generator=gen))
+    assert [f.t for f in got] == [f.t for f in expected]
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a.x_t, b.x_t)
+        np.testing.assert_array_equal(a.x0_pred, b.x0_pred)
+    chain = list(exp.task.forward_frames(exp.test_data.x[:10], seed=9))
+    np.testing.assert_array_equal(forward_state(process, exp.test_data.x[:10], 9, 13).numpy(), chain[13].x_t)
+    if process.kind != "lecture":
+        assert reverse_timesteps(process, 23, "ddim", 8) == [23, 20, 15, 10, 5, 0]
+
+
+def _frame(t: int, nbytes: int) -> Frame:
+    half = np.zeros(nbytes // 8, np.float32)
+    return Frame(t=t, x_t=half, x0_pred=half.copy())
+
+
+def test_trajectory_keeps_every_frame_under_budget_then_every_other_with_t_T_and_0():
+    frames = [_frame(t, 1000) for t in range(100, -1, -1)]  # 101 frames of 1000 bytes
+    roomy = Trajectory(budget_bytes=10**6)
+    for f in frames:
+        roomy.append(f)
+    assert len(roomy) == 101 and roomy.stride == 1
+    tight = Trajectory(budget_bytes=30_000)
+    for f in frames:
+        tight.append(f)
+        assert tight.nbytes <= 30_000
+    tight.finish()
+    ts = tight.ts
+    assert ts[0] == 100 and ts[-1] == 0 and tight.peak_nbytes <= 30_000
+    assert tight.stride == 4 and len(tight) == 26  # t = 100, 96, ..., 4, 0
+    assert np.all(np.diff(ts) == -4)
+    assert tight.index_at(50) == list(ts).index(52)  # the frame that had reached t = 50 (not past it)
+
+
+def test_forward_spec_describes_itself():
+    assert "forward" in RunSpec(kind=FORWARD).describe(100)
+    assert RunSpec(sampler="ddim", steps=20, eta=0.5).describe(100) == "DDIM · 20 steps · η = 0.5"
