@@ -1,5 +1,6 @@
-"""The auto-encoder half of the lecture on one panel: latent map, decoding at a marker, manifold, interpolation,
-reconstructions, W/V against PCA, and dropped images.
+"""The auto-encoder half of the lecture on one panel: the latent map and everything that decodes from it.
+
+Views: latent map, decoding at a marker, manifold, interpolation, reconstructions, W/V against PCA, dropped images.
 
 Wiring (three calls): `set_experiment(experiment)` when a model is built or loaded (not while a worker trains it),
 `set_snapshot(weights)` whenever new weights arrive, `drop_files(paths)` (drops on the panel, or on any widget
@@ -12,21 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from gendiff_gui.background_encoder import BackgroundEncoder
 from gendiff_gui.decoder import SnapshotNet, interpolate_codes
-from gendiff_gui.drop import DropLoader, DropRequest, DropTarget, expand
+from gendiff_gui.latent_drops import DroppedImages
+from gendiff_gui.latent_layout import LatentLayout
 from gendiff_gui.latent_plane import LatentPlane
 from gendiff_gui.pca_baseline import PcaBaseline
-from gendiff_gui.views.dropped_images import DroppedImagesView
-from gendiff_gui.views.image_grid import ImageTile, scaled_font
-from gendiff_gui.views.interpolation import InterpolationView
-from gendiff_gui.views.latent_map import LatentMapView
-from gendiff_gui.views.linear_weights import LinearWeightsView
-from gendiff_gui.views.manifold import ManifoldView, grid_points, grid_shape
-from gendiff_gui.views.reconstructions import ReconstructionsView
+from gendiff_gui.views.manifold import grid_points, grid_shape
 
 MAP_POINTS = 5000
 STRIP_LAMBDAS = np.linspace(0.0, 1.0, 9)
@@ -47,7 +43,9 @@ class Pick:
     name: str = ""
 
 
-class LatentPanel(QWidget):
+class LatentPanel(LatentLayout):
+    """The behaviour of the latent panel (its widgets: LatentLayout): numpy state, decoding, refreshing."""
+
     message = Signal(str, str)  # level ("info", "warning", "error"), text
     probe_decoded = Signal(object)  # the (28, 28) image just shown for the marker
 
@@ -70,70 +68,11 @@ class LatentPanel(QWidget):
         self._recon_eps = np.zeros((0, 28, 28), np.float32)
         self._prior_z: np.ndarray | None = None
         self._prior_draws = 0
-        self._dropped_names: list[str] = []
-        self._dropped_x = np.zeros((0, 28, 28), np.float32)
-        self._dropped_z = np.zeros((0, 2), np.float32)
-        self._selected = -1
-        self._load_errors: list[str] = []
+        self._selected = -1  # the dropped image the marker is on
         self._refresh_cost = 0.0
-        self._build()
-        self._wire()
-
-    # ----- construction -----
-    def _build(self) -> None:
-        self.map = LatentMapView()
-        self.manifold = ManifoldView()
-        self.probe_tile = ImageTile("dec(z) at the marker", min_px=140)
-        self.nearest_tile = ImageTile("nearest test image", min_px=140)
-        self.prior_button = QPushButton("Sample z ~ N(0, I)")
-        self.prior_button.setToolTip("Draw 8 codes from the VAE's prior, decode them, and mark them ★ on the map")
-        self.fit_button = QPushButton("Fit the map")
-        self.fit_button.setToolTip("Zoom the map back to the codes (it follows them again)")
-        self.prior_tile = ImageTile("", pad=2, min_px=60)
-        side = QWidget()
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        tiles = QHBoxLayout()
-        tiles.addWidget(self.probe_tile)
-        tiles.addWidget(self.nearest_tile)
-        column.addLayout(tiles, 3)
-        column.addWidget(self.fit_button)
-        column.addWidget(self.prior_button)
-        column.addWidget(self.prior_tile, 2)
-        self._top = top = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((self.map, 5), (self.manifold, 4), (side, 3)):
-            top.addWidget(widget)
-            top.setStretchFactor(top.count() - 1, stretch)
-        self._sized = False
-
-        self.interpolation = InterpolationView()
-        self.reconstructions = ReconstructionsView()
-        self.dropped = DroppedImagesView()
-        self.weights = LinearWeightsView()
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.interpolation, "Interpolation")
-        self.tabs.addTab(self.reconstructions, "Reconstructions")
-        self.tabs.addTab(self.dropped, "Dropped images")
-        self.tabs.addTab(self.weights, "W, V and PCA")
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self._split = split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(top)
-        split.addWidget(self.tabs)
-        split.setStretchFactor(0, 3)  # the map is the lesson: it gets most of the height
-        split.setStretchFactor(1, 1)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.status)
-
         self.encoder: BackgroundEncoder | None = None
-        self.loader = DropLoader(self)
+        self.drops = DroppedImages(self)
         self.pca = PcaBaseline(self)
-        self.drop_target = DropTarget(self)
         self.accept_drops_on(self)
         self._refresh_timer = QTimer(self, singleShot=True)
         self._refresh_timer.timeout.connect(self._refresh_views)
@@ -141,7 +80,7 @@ class LatentPanel(QWidget):
         self._refresh_spent = 0.0
         self._step_timer = QTimer(self, singleShot=True, interval=0)
         self._step_timer.timeout.connect(self._run_refresh_step)
-        self.apply_theme(None)
+        self._wire()
 
     def _wire(self) -> None:
         self.map.clicked.connect(self._on_map_point)
@@ -156,43 +95,15 @@ class LatentPanel(QWidget):
         self.interpolation.endpoint_requested.connect(self._on_endpoint_requested)
         self.reconstructions.sigma_changed.connect(lambda _s: self._refresh_reconstructions())
         self.dropped.selected.connect(self.select_dropped)
-        self.drop_target.dropped.connect(self.handle_drop)
-        self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(self._on_load_failed)
-        self.loader.progress.connect(self.dropped.set_progress)
-        self.loader.finished.connect(self._on_load_finished)
+        self.drops.added.connect(self._on_dropped)
+        self.drops.message.connect(self.show_message)
+        self.drops.errors_changed.connect(lambda errors: self.dropped.show_message("\n".join(errors)))
+        self.drops.loader.progress.connect(self.dropped.set_progress)
         self.pca.ready.connect(self.weights.set_pca)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """The first time the panel is shown, give the map about three quarters of the height."""
-        super().showEvent(event)
-        if not self._sized and self.height() > 200:
-            self._sized = True
-            self._apportion()
-
-    def _apportion(self) -> None:
-        """Map : manifold : side column = 5 : 4 : 3 of the width, and the map row about 3/4 of the height."""
-        w, h = self._top.width(), self._split.height()
-        self._top.setSizes([5 * w // 12, 4 * w // 12, 3 * w // 12])
-        self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
-
-    def apply_theme(self, _theme=None) -> None:
-        """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
-        for widget in (self.prior_button, self.fit_button, self.tabs, self.tabs.tabBar(), self.status):
-            widget.setFont(scaled_font(1.0))
-        for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
-                     self.interpolation, self.reconstructions, self.dropped, self.weights):
-            view.apply_fonts()
-        if self._sized:
-            self._apportion()
-
-    def exportable_plots(self) -> dict[str, object]:
-        """What File > Export plot offers from this panel."""
-        return {"Latent map": self.map.plot, "Decoded grid": self.manifold.plot}
 
     def accept_drops_on(self, widget: QWidget) -> None:
         """Make `widget` (e.g. the main window) a drop zone for image files handled by this panel."""
-        self.drop_target.attach(widget)
+        self.drops.target.attach(widget)
 
     # ----- the three calls -----
     def set_experiment(self, experiment) -> None:
@@ -243,8 +154,8 @@ class LatentPanel(QWidget):
             self.pca.request(config.dataset, experiment.train_data.x, config.latent_dim)
         else:
             self.pca.cancel()
-        self._reencode_dropped()
-        self.encoder.submit([self._x_map, self._dropped_x[:, None]])
+        self.drops.set_encoder(self._net.encode, config.latent_dim)
+        self.encoder.submit([self._x_map, self.drops.x[:, None]])
         self._refresh_now()
 
     def _clear(self) -> None:
@@ -269,23 +180,14 @@ class LatentPanel(QWidget):
         if self._net is None or not self._net.load(snapshot):
             return  # no model on screen, or weights of another model (arriving before set_experiment)
         self._state = snapshot
-        self.encoder.submit([self._x_map, self._dropped_x[:, None]], snapshot)
+        self.encoder.submit([self._x_map, self.drops.x[:, None]], snapshot)
         if not self._refresh_timer.isActive():
             wait = max(REFRESH_MS, self._refresh_cost / REFRESH_SHARE * 1000)
             self._refresh_timer.start(int(wait))
 
     def drop_files(self, paths: list[str | Path]) -> None:
         """Load these image files (folders: the image files inside) as if dropped on the window."""
-        self.handle_drop(expand([Path(p) for p in paths]))
-
-    def handle_drop(self, request: DropRequest) -> None:
-        for note in request.notes:
-            self.show_message("warning", note)
-        if request.files:
-            self._load_errors = []
-            if len(request.files) > 1:
-                self.show_message("info", f"Loading {len(request.files)} dropped files…")
-            self.loader.add(request.files)
+        self.drops.add_files(paths)
 
     def show_message(self, level: str, text: str) -> None:
         """One line under the panel (never a dialog), also sent out as `message` for a status bar."""
@@ -348,7 +250,7 @@ class LatentPanel(QWidget):
             return
         self._codes = codes[0]
         if codes[1] is not None:
-            self._dropped_z[: len(codes[1])] = codes[1]
+            self.drops.update_codes(codes[1])
         self._plane.fit(self._codes)
         self.map.set_points(self._plane.to_map(self._codes), self._y_map if self._labels_pending else None)
         self._labels_pending = False
@@ -360,8 +262,8 @@ class LatentPanel(QWidget):
         if self._probe is not None:
             self.map.set_probe(plane.to_map(self._probe.z)[0])
         self._show_endpoints()
-        self.map.set_markers(plane.to_map(self._dropped_z) if len(self._dropped_z) else np.zeros((0, 2)),
-                             self._dropped_names, self._selected)
+        self.map.set_markers(plane.to_map(self.drops.z) if len(self.drops) else np.zeros((0, 2)),
+                             self.drops.names, self._selected)
         self.map.set_prior_samples(None if self._prior_z is None else plane.to_map(self._prior_z))
         self._refresh_ellipses()
 
@@ -489,64 +391,40 @@ class LatentPanel(QWidget):
         self.prior_tile.set_caption("dec(z), z ~ N(0, I)  ★")
 
     # ----- dropped images -----
-    def _reencode_dropped(self) -> None:
-        if len(self._dropped_x):
-            self._dropped_z = self._net.encode(self._dropped_x[:, None])
-        else:
-            self._dropped_z = np.zeros((0, self._plane.d), np.float32)
-
-    def _on_loaded(self, names: list[str], pixels: np.ndarray) -> None:
-        first_new = len(self._dropped_names)
-        self._dropped_names.extend(names)
-        self._dropped_x = np.concatenate([self._dropped_x, pixels.astype(np.float32)])
-        if self._net is not None:
-            self._dropped_z = np.concatenate([self._dropped_z, self._net.encode(pixels[:, None])])
-        self.dropped.add_entries(names, pixels)
-        if first_new == 0 or self._selected < 0:
+    def _on_dropped(self, first: int, count: int) -> None:
+        self.dropped.add_entries(self.drops.names[first: first + count], self.drops.x[first: first + count])
+        if first == 0 or self._selected < 0:
             self.tabs.setCurrentWidget(self.dropped)
-            self.dropped.select(first_new)  # -> select_dropped
+            self.dropped.select(first)  # -> select_dropped
         else:
             self._place_overlays()
+        if not self.drops.loader.busy and not self.drops.errors:
+            self.dropped.show_message(f"{len(self.drops)} image(s); click one to put the marker on it.")
 
     def select_dropped(self, index: int) -> None:
         """Make dropped image `index` the marker's point: its code, its input and its reconstruction."""
-        if not 0 <= index < len(self._dropped_names):
+        if not 0 <= index < len(self.drops):
             return
         self._selected = index
         if self.dropped.list.currentRow() != index:
             self.dropped.select(index)
             return
         if self._net is not None:
-            self._probe = Pick(self._dropped_z[index].copy(), self._dropped_x[index], self._dropped_names[index])
+            d = self.drops
+            self._probe = Pick(d.z[index].copy(), d.x[index], d.names[index])
             self._show_probe()
             self._show_selected_dropped()
             self._place_overlays()
 
     def _show_selected_dropped(self) -> None:
-        i = self._selected
-        if self._net is None or not 0 <= i < len(self._dropped_x):
+        i, d = self._selected, self.drops
+        if self._net is None or not 0 <= i < len(d):
             return
-        x = self._dropped_x[i]
-        self.dropped.set_pair(x, self._net.reconstruct(x[None, None])[0], self._dropped_names[i])
-
-    def _on_load_failed(self, text: str) -> None:
-        self._load_errors.append(text)
-        self.show_message("error", text)
-        self.dropped.show_message("\n".join(self._load_errors[-4:]))
-
-    def _on_load_finished(self, ok: int, bad: int) -> None:
-        if ok + bad > 1:
-            level = "warning" if bad else "info"
-            last = f" Last problem: {self._load_errors[-1]}" if bad else ""
-            self.show_message(level, f"Loaded {ok} of {ok + bad} dropped files.{last}")
-        elif ok == 1:
-            self.show_message("info", f"Loaded {self._dropped_names[-1]}: it is marked ◆ on the map.")
-        if not bad:
-            self.dropped.show_message(f"{len(self._dropped_names)} image(s); click one to put the marker on it.")
+        self.dropped.set_pair(d.x[i], self._net.reconstruct(d.x[i][None, None])[0], d.names[i])
 
     # ----- for tests and benchmarks -----
     def dropped_codes(self) -> np.ndarray:
-        return self._dropped_z.copy()
+        return self.drops.z.copy()
 
     @property
     def map_ready(self) -> bool:

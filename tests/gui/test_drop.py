@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from core import cli
 from core.config import ExperimentConfig
+from core.data import load_image
 from core.experiment import Experiment
 from gendiff_gui.latent_panel import LatentPanel
 
@@ -99,7 +100,6 @@ def test_a_dropped_png_gets_a_marker_at_the_code_the_cli_reports(qtbot, panel, v
     with torch.no_grad():
         rec = vae.module.decode(torch.from_numpy(code.astype(np.float32))[None])[0, 0].numpy()
     np.testing.assert_allclose(panel.dropped.output.shown(), rec, atol=1e-5)  # x and its reconstruction
-    from core.data import load_image
     np.testing.assert_array_equal(panel.dropped.input.shown(), load_image(png))
     assert "my digit.png" in panel.status.text()
 
@@ -155,7 +155,7 @@ def test_a_thousand_files_load_in_chunks_without_freezing_the_window(qtbot, pane
     heartbeat = QTimer()
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    panel.loader.progress.connect(lambda done, total: progress.append((done, total)))
+    panel.drops.loader.progress.connect(lambda done, total: progress.append((done, total)))
     messages = []
     panel.message.connect(lambda level, text: messages.append(text))
     heartbeat.start()
