@@ -1,4 +1,4 @@
-"""Where codes go on the 2-D map: the code itself for d <= 2, else the plane of the codes' first two principal directions."""
+"""Where codes go on the 2-D map: the code itself for d <= 2, else the plane of the codes' top-2 principal axes."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""PCA's components of a training set for the linear-AE view, computed once per (data set, size, d) off the GUI thread."""
+"""PCA's components of a training set for the linear-AE view, once per (data set, size, d), off the GUI thread."""
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,4 @@
-"""The interpolation strip: dec(λ·h₁ + (1 − λ)·h₂) for λ from 0 to 1, a λ slider, and linear / spherical for a VAE."""
+"""The interpolation strip: dec(λ·h₁ + (1 − λ)·h₂) for λ from 0 to 1, a λ slider, linear or spherical (VAE)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QSlid
 from gendiff_gui.views.image_grid import ImageTile, scaled_font
 
 LINEAR_FORMULA = "h = λ·h₁ + (1 − λ)·h₂ → dec(h)"
-SPHERICAL_FORMULA = "h = [sin(λΩ)·h₁ + sin((1 − λ)Ω)·h₂] / sin Ω,  cos Ω = h₁·h₂ / (|h₁| |h₂|) → dec(h)"
+SPHERICAL_FORMULA = ("h = [sin(λΩ)·h₁ + sin((1 − λ)Ω)·h₂] / sin Ω,  cos Ω = h₁·h₂ / (|h₁| |h₂|)"
+                     " → dec(h)")
 SLIDER_STEPS = 100
 
 

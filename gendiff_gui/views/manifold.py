@@ -1,4 +1,4 @@
-"""The manifold view: decodings of a grid of map points shown as one picture over the same axes (the 2-D VAE classic)."""
+"""The manifold view: decodings of a grid of map points as one picture over the same axes (the 2-D VAE classic)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Reconstructions: rows of x, the noisy input x′ = x + ε (ε ~ N(0, σ²), live σ slider) and x̃ = dec(enc(x′))."""
+"""Reconstructions: rows of x, the noisy input x′ = x + ε (ε ~ N(0, σ²), a live σ slider) and x̃ = dec(enc(x′))."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,4 @@
-"""Interpolation (λ = 0 and 1 give the ends, linear and spherical), reconstructions x, x′, x̃ with the live σ, and the
-linear AE's W and V against PCA with the subspace angle."""
+"""Interpolation (λ = 0 and 1 give the ends), reconstructions x, x′, x̃ with the live σ, the linear AE against PCA."""
 from __future__ import annotations
 
 import dataclasses
@@ -36,7 +35,8 @@ def _panel(qtbot, experiment) -> LatentPanel:
 
 @torch.no_grad()
 def _decode(experiment, z) -> np.ndarray:
-    return experiment.module.decode(torch.as_tensor(np.asarray(z, np.float32).reshape(-1, experiment.config.latent_dim)))[:, 0].numpy()
+    codes = torch.as_tensor(np.asarray(z, np.float32).reshape(-1, experiment.config.latent_dim))
+    return experiment.module.decode(codes)[:, 0].numpy()
 
 
 def _untile(strip: np.ndarray, n: int, pad: int = 2, size: int = 28) -> np.ndarray:
