@@ -54,6 +54,7 @@ class ExperimentConfig:
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
+    ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.99 points, 0.999 images; 0: off
     # optimisation
     lr: float = 1e-3
     batch_size: int = 128
@@ -101,6 +102,8 @@ class ExperimentConfig:
             problems.append("batch_size must be at least 1")
         if not 0 <= self.cond_drop < 1:
             problems.append("cond_drop must be in [0, 1)")
+        if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
+            problems.append("ema_decay must be in [0, 1)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -1,0 +1,148 @@
+"""DDPM (Ho et al. 2020): beta schedules, the variance-preserving forward process and its ancestral reverse step.
+
+Index convention (shared with DDIM and the samplers): integer steps t = 0 .. T, x_0 the data, x_T ~ N(0, I).
+The schedule arrays `betas`, `alphas`, `alphas_cumprod` follow the papers' 1-based notation stored 0-based:
+entry ``i`` holds beta_{i+1}, alpha_{i+1}, alpha-bar_{i+1} (length T, as in the papers and in diffusers).
+`alpha_bar(t)` takes the step index t in 0..T directly and returns alpha-bar_t with alpha-bar_0 = 1.
+
+Everything here works in "model space": images already mapped from pixels [0, 1] to [-1, 1] (see frames.py).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+SCHEDULES = ("linear", "cosine")
+
+
+def linear_betas(timesteps: int) -> torch.Tensor:
+    """Ho et al. 2020 Sec. 4: beta linear from 1e-4 to 0.02 for T = 1000, rescaled for other T.
+
+    The rescaling (start and end multiplied by 1000 / T) is Nichol & Dhariwal 2021's, so that the total noise
+    added, and so alpha-bar_T, stays about the same whatever T is.
+    """
+    scale = 1000.0 / timesteps
+    return torch.linspace(scale * 1e-4, scale * 0.02, timesteps, dtype=torch.float64)
+
+
+def cosine_alpha_bar(t: torch.Tensor, timesteps: int, s: float = 0.008) -> torch.Tensor:
+    """Nichol & Dhariwal 2021 eq. 17: alpha-bar_t = f(t) / f(0), f(t) = cos^2(((t / T + s) / (1 + s)) * pi / 2)."""
+
+    def f(u: torch.Tensor) -> torch.Tensor:
+        return torch.cos((u / timesteps + s) / (1 + s) * math.pi / 2) ** 2
+
+    return f(t.to(torch.float64)) / f(torch.zeros((), dtype=torch.float64))
+
+
+def cosine_betas(timesteps: int, max_beta: float = 0.999) -> torch.Tensor:
+    """Nichol & Dhariwal 2021 Sec. 3.2: beta_t = 1 - alpha-bar_t / alpha-bar_{t-1}, clipped to at most 0.999."""
+    t = torch.arange(timesteps + 1, dtype=torch.float64)
+    abar = cosine_alpha_bar(t, timesteps)
+    return (1.0 - abar[1:] / abar[:-1]).clamp(max=max_beta)
+
+
+def make_betas(schedule: str, timesteps: int) -> torch.Tensor:
+    """The beta_1 .. beta_T of a named schedule, float64."""
+    if schedule == "linear":
+        return linear_betas(timesteps)
+    if schedule == "cosine":
+        return cosine_betas(timesteps)
+    raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+
+
+def _gather(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """values[t] as float32 shaped (B, 1, ..., 1) so it broadcasts against a batch `like`."""
+    out = values.to(like.device)[t.to(like.device)].to(like.dtype)
+    return out.reshape(-1, *([1] * (like.dim() - 1)))
+
+
+@dataclass(frozen=True, eq=False)
+class DDPM:
+    """Variance-preserving diffusion, q(x_t | x_0) = N(sqrt(alpha-bar_t) x_0, (1 - alpha-bar_t) I), eps prediction.
+
+    Forward: x_t = sqrt(alpha_t) x_{t-1} + sqrt(beta_t) eps (Ho et al. 2020 eq. 2), in closed form
+    x_t = sqrt(alpha-bar_t) x_0 + sqrt(1 - alpha-bar_t) eps (eq. 4). The network eps_theta(x_t, t) is trained with
+    L_simple = E || eps - eps_theta(x_t, t) ||^2 (eq. 14). `timesteps` = T, `schedule` in {"linear", "cosine"}.
+    """
+
+    timesteps: int
+    schedule: str = "linear"
+    betas: torch.Tensor = field(init=False)
+    alphas: torch.Tensor = field(init=False)
+    alphas_cumprod: torch.Tensor = field(init=False)
+
+    kind = "ddpm"
+
+    def __post_init__(self) -> None:
+        if self.timesteps < 1:
+            raise ValueError("timesteps must be at least 1")
+        betas = make_betas(self.schedule, self.timesteps)
+        alphas = 1.0 - betas  # Ho et al. 2020: alpha_t = 1 - beta_t
+        object.__setattr__(self, "betas", betas)
+        object.__setattr__(self, "alphas", alphas)
+        object.__setattr__(self, "alphas_cumprod", torch.cumprod(alphas, 0))  # alpha-bar_t = prod_{s<=t} alpha_s
+        object.__setattr__(self, "_abar", torch.cat([torch.ones(1, dtype=torch.float64), self.alphas_cumprod]))
+
+    # -- schedule look-ups -------------------------------------------------------------------------------------
+    def alpha_bar(self, t: torch.Tensor | int) -> torch.Tensor:
+        """alpha-bar_t for step indices t in 0..T (alpha-bar_0 = 1), float64."""
+        return self._abar[torch.as_tensor(t, dtype=torch.long)]
+
+    # -- forward process ---------------------------------------------------------------------------------------
+    def add_noise(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        """x_t = sqrt(alpha-bar_t) x_0 + sqrt(1 - alpha-bar_t) eps (Ho et al. 2020 eq. 4); t = 0 returns x_0."""
+        abar = _gather(self._abar, t, x0)
+        return abar.sqrt() * x0 + (1.0 - abar).sqrt() * eps
+
+    def forward_step(self, x_prev: torch.Tensor, t: int, eps: torch.Tensor) -> torch.Tensor:
+        """One Markov step t-1 -> t: x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps (Ho et al. 2020 eq. 2)."""
+        beta = float(self.betas[t - 1])
+        return math.sqrt(1.0 - beta) * x_prev + math.sqrt(beta) * eps
+
+    def training_pair(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(network input x_t, regression target eps) for L_simple (Ho et al. 2020 eq. 14, Algorithm 1)."""
+        return self.add_noise(x0, t, eps), eps
+
+    def sample_train_t(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        """t ~ Uniform{1, ..., T} (Ho et al. 2020 Algorithm 1)."""
+        return torch.randint(1, self.timesteps + 1, (batch,), device=device)
+
+    def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+        """x_T ~ N(0, I) (Ho et al. 2020 Algorithm 2, line 1)."""
+        return torch.randn(shape, generator=generator)
+
+    # -- reverse process ---------------------------------------------------------------------------------------
+    def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor, clip: bool = False) -> torch.Tensor:
+        """x0_hat = (x_t - sqrt(1 - alpha-bar_t) eps) / sqrt(alpha-bar_t): eq. 4 solved for x_0 (Ho eq. 15,
+        Song et al. 2021 eq. 9). `clip` bounds it to [-1, 1], the range of images in model space."""
+        abar = _gather(self._abar, t, x_t)
+        x0 = (x_t - (1.0 - abar).sqrt() * eps) / abar.sqrt()
+        return x0.clamp(-1.0, 1.0) if clip else x0
+
+    def posterior(self, x_t: torch.Tensor, t: int, s: int, x0: torch.Tensor) -> tuple[torch.Tensor, float]:
+        """Mean and variance of q(x_s | x_t, x_0) for s < t (Ho et al. 2020 eqs. 6-7 for s = t - 1).
+
+        With alpha_{t|s} = alpha-bar_t / alpha-bar_s and beta_{t|s} = 1 - alpha_{t|s} (the one-jump beta, so a
+        strided chain is the respaced DDPM of Nichol & Dhariwal 2021 Sec. 4):
+        mean = sqrt(alpha-bar_s) beta_{t|s} / (1 - alpha-bar_t) x_0 + sqrt(alpha_{t|s}) (1 - alpha-bar_s) / (1 - alpha-bar_t) x_t,
+        variance = (1 - alpha-bar_s) / (1 - alpha-bar_t) beta_{t|s}   (beta-tilde_t, eq. 7).
+        """
+        abar_t, abar_s = float(self._abar[t]), float(self._abar[s])
+        alpha_ts = abar_t / abar_s
+        beta_ts = 1.0 - alpha_ts
+        coef_x0 = math.sqrt(abar_s) * beta_ts / (1.0 - abar_t)
+        coef_xt = math.sqrt(alpha_ts) * (1.0 - abar_s) / (1.0 - abar_t)
+        var = (1.0 - abar_s) / (1.0 - abar_t) * beta_ts
+        return coef_x0 * x0 + coef_xt * x_t, var
+
+    def step(
+        self, x_t: torch.Tensor, t: int, s: int, eps: torch.Tensor, noise: torch.Tensor, clip: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Ancestral step x_t -> x_s ~ N(posterior mean, beta-tilde) using x0_hat from eps (Ho et al. 2020
+        Algorithm 2 with the sigma_t^2 = beta-tilde_t choice of Sec. 3.2). Returns (x_s, x0_hat). No noise at s = 0."""
+        tt = torch.full((x_t.shape[0],), t, dtype=torch.long)
+        x0 = self.predict_x0(x_t, tt, eps, clip=clip)
+        mean, var = self.posterior(x_t, t, s, x0)
+        return mean + math.sqrt(var) * noise, x0

@@ -1,0 +1,140 @@
+"""The lecture's Gaussian diffusion: x_{t+dt} = x_t + N(0, sigma^2 dt), learned reverse step x_t ~ N(f(x_{t+dt}), sigma^2 dt).
+
+Sources: DS 4440 lecture "Auto-encoders & Diffusion Models" (Gaussian diffusion, reverse sampler, denoising
+objective), and P. Nakkiran, A. Bradley, H. Zhou, M. Advani, "Step-by-Step Diffusion: An Elementary Tutorial"
+(2024), Sec. 1-2 (Pseudocode 1: training loss, Pseudocode 2: sampling), whose notation this file follows.
+
+Time is continuous in [0, 1] cut into N = `timesteps` steps of dt = 1 / N; step k in 0..N is time t = k dt. The
+network is called with the integer step index k (the same convention as DDPM, see denoisers.py).
+
+* Forward (tutorial eq. 2 / lecture): x_{t+dt} = x_t + eta_t, eta_t ~ N(0, sigma^2 dt); so x_t = x_0 + N(0, sigma^2 t).
+* Training (lecture's denoising objective, tutorial Pseudocode 1):
+  min_theta E || f_theta(x_{t+dt}, t+dt) - x_t ||^2, whose minimiser is f(z, t+dt) = E[x_t | x_{t+dt} = z].
+* Sampling (lecture, tutorial Pseudocode 2): x_1 ~ N(0, sigma^2 * 1), then for t = 1-dt, ..., 0:
+  x_t ~ N(f_theta(x_{t+dt}, t+dt), sigma^2 dt).
+  Choice (documented, tutorial Sec. 2 remark): the very last step, to t = 0, returns the mean f_theta(x_dt) without
+  adding noise (`noise_last_step=False`): its sigma sqrt(dt) of fresh noise would blur the samples by more than the
+  data's own fine structure. `noise_last_step=True` follows the lecture's formula on every step.
+* x0 prediction shown beside the sample (Tweedie-style, tutorial Sec. 2, "predicting x_0"): for Brownian noise,
+  E[x_{t-dt} | x_t] = (dt / t) E[x_0 | x_t] + (1 - dt / t) x_t, so  x0_hat = x_t + (t / dt) (f(x_t) - x_t) = x_t + k (f - x_t).
+
+Choosing sigma: the generation starts from N(0, sigma^2) although the true x_1 = x_0 + N(0, sigma^2) also carries
+the data's variance; the mismatch in variance is Var(data) / sigma^2, so sigma must be several times the data's std.
+But each step adds noise of std sigma sqrt(dt), which must stay small next to the data's structure (the Gaussian
+reverse step is only accurate for small steps). sigma = 4 with N = 200 steps on unit-scale data gives a start
+variance 17 vs 16 (6 % off) and steps of 0.28 std; see build_diffusion for the defaults actually used.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianDiffusion:
+    """The lecture's variance-exploding Gaussian diffusion on t in [0, 1] with N = `timesteps` steps of dt = 1 / N."""
+
+    sigma: float
+    timesteps: int
+    noise_last_step: bool = False
+
+    kind = "lecture"
+
+    def __post_init__(self) -> None:
+        if self.timesteps < 1:
+            raise ValueError("timesteps must be at least 1")
+        if not self.sigma > 0:
+            raise ValueError("sigma must be > 0")
+
+    @property
+    def dt(self) -> float:
+        return 1.0 / self.timesteps
+
+    def step_std(self) -> float:
+        """std of one step's noise, sigma sqrt(dt) (lecture: eta ~ N(0, sigma^2 dt))."""
+        return self.sigma * math.sqrt(self.dt)
+
+    def marginal_std(self, k: torch.Tensor | int) -> torch.Tensor:
+        """std of x_t - x_0 at step k: sigma sqrt(k dt) (tutorial eq. 2 summed over k steps)."""
+        return self.sigma * torch.sqrt(torch.as_tensor(k, dtype=torch.float64) * self.dt)
+
+    # -- forward process ---------------------------------------------------------------------------------------
+    def add_noise(self, x0: torch.Tensor, k: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        """x_t = x_0 + sigma sqrt(t) eps with t = k dt (the sum of k independent N(0, sigma^2 dt) steps); k = 0 gives x_0."""
+        std = self.marginal_std(k).to(x0.device, x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
+        return x0 + std * eps
+
+    def forward_step(self, x_prev: torch.Tensor, k: int, eps: torch.Tensor) -> torch.Tensor:
+        """One step k-1 -> k: x_{t+dt} = x_t + eta, eta ~ N(0, sigma^2 dt) (lecture; tutorial eq. 2)."""
+        return x_prev + self.step_std() * eps
+
+    def training_pair(
+        self, x0: torch.Tensor, k: torch.Tensor, eps_t: torch.Tensor, eps_step: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(network input x_{t+dt} at step k, regression target x_t at step k-1) for the lecture's objective
+        E || f(x_{t+dt}, t+dt) - x_t ||^2 (tutorial Pseudocode 1): x_t = x_0 + N(0, sigma^2 t), x_{t+dt} = x_t + N(0, sigma^2 dt)."""
+        x_t = self.add_noise(x0, k - 1, eps_t)
+        return x_t + self.step_std() * eps_step, x_t
+
+    def bridge_mean(self, x0: torch.Tensor, k: torch.Tensor, x_next: torch.Tensor) -> torch.Tensor:
+        """E[x_t | x_{t+dt}, x_0] = x_0 + ((k-1)/k) (x_{t+dt} - x_0), the Brownian bridge (a diagnostic: the loss
+        the network can still reduce is ||f - this||^2; the rest of the lecture's loss is irreducible noise)."""
+        frac = ((k - 1).to(x0.dtype) / k.to(x0.dtype)).reshape(-1, *([1] * (x0.dim() - 1)))
+        return x0 + frac * (x_next - x0)
+
+    def sample_train_t(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        """k ~ Uniform{1, ..., N}: t + dt uniform on the grid (tutorial Pseudocode 1 samples t uniformly)."""
+        return torch.randint(1, self.timesteps + 1, (batch,), device=device)
+
+    def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+        """x_1 ~ N(0, sigma^2 * 1): the lecture's "sample pure noise" with total time 1."""
+        return self.sigma * torch.randn(shape, generator=generator)
+
+    # -- reverse process ---------------------------------------------------------------------------------------
+    def predict_x0(self, x_t: torch.Tensor, k: int, f_out: torch.Tensor) -> torch.Tensor:
+        """x0_hat = x_t + k (f(x_t) - x_t): E[x_0 | x_t] implied by f = E[x_{t-dt} | x_t] for Brownian noise."""
+        return x_t + k * (f_out - x_t)
+
+    def step(
+        self, x_t: torch.Tensor, k: int, f_out: torch.Tensor, noise: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reverse step k -> k-1: x_{t-dt} = f_theta(x_t, t) + sigma sqrt(dt) z (lecture: x_t ~ N(f(x_{t+dt}), sigma^2 dt)).
+
+        Returns (x_{t-dt}, x0_hat). The step to t = 0 adds no noise unless `noise_last_step`."""
+        x_prev = f_out
+        if k > 1 or self.noise_last_step:
+            x_prev = f_out + self.step_std() * noise
+        return x_prev, self.predict_x0(x_t, k, f_out)
+
+
+class LectureMean(nn.Module):
+    """f_theta(x, t) = E[x_{t-dt} | x_t] built from a noise-predicting network g:
+    f = x - sigma dt / sqrt(t) * g(x / sqrt(1 + sigma^2 t), t).
+
+    This is only a parametrisation of f (any f can be written this way); it makes g's ideal output the unit-scale
+    noise E[eps | x_t] of x_t = x_0 + sigma sqrt(t) eps (since E[x_{t-dt}|x_t] - x_t = -(dt/t)(x_t - E[x_0|x_t])),
+    which trains as well as DDPM's eps-network, instead of asking a network to output x plus a correction of
+    size dt. The input is scaled to about unit variance (the c_in of Karras et al. 2022 Table 1, for data of unit
+    variance), as a DDPM network always sees. The lecture's loss and sampler see only f.
+    Interface as every denoiser: forward(x, t, y=None), t the integer step k (time k dt).
+    """
+
+    def __init__(self, net: nn.Module, sigma: float, timesteps: int) -> None:
+        super().__init__()
+        self.net = net
+        self.sigma = float(sigma)
+        self.timesteps = int(timesteps)
+        self.data_shape = getattr(net, "data_shape", None)
+        self.conditional = getattr(net, "conditional", False)
+        self.num_classes = getattr(net, "num_classes", 0)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        k = t.clamp(min=1).to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
+        dt = 1.0 / self.timesteps
+        time = k * dt
+        scale = self.sigma * dt / torch.sqrt(time)  # sigma dt / sqrt(t)
+        c_in = torch.rsqrt(1.0 + self.sigma**2 * time)  # 1 / std of x_t for unit-variance data
+        return x - scale * self.net(c_in * x, t, y)
