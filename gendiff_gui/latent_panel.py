@@ -111,7 +111,7 @@ class LatentPanel(LatentLayout):
         config, test = experiment.config, experiment.test_data
         if config.family not in ("autoencoder", "vae") or test.kind != "image":
             self._clear()
-            self.status.setText("The latent map shows auto-encoders trained on images (28×28 data sets).")
+            self.map.set_title("no map: it shows auto-encoders trained on images (28×28)")
             return
         self._net = SnapshotNet(experiment.module)
         if self.encoder is not None:
@@ -172,6 +172,7 @@ class LatentPanel(LatentLayout):
         self.map.set_markers(np.zeros((0, 2)), [])
         self.map.set_prior_samples(None)
         self.map.set_ellipses(np.zeros((0, 2)), np.zeros((0, 2, 2)))
+        self.map.set_classes(())
         for tile in (self.probe_tile, self.nearest_tile, self.prior_tile):
             tile.clear()
 

@@ -147,3 +147,16 @@ def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, va
     assert not panel.prior_button.isVisible() and not panel.interpolation.spherical.isVisible()
     qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
     assert len(panel.map.points()) == 1000
+
+
+def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, vae):
+    panel = _panel(qtbot, vae)
+    toy = Experiment.create(ExperimentConfig(model="ae", dataset="moons", latent_dim=1, hidden=16))
+    panel.set_experiment(toy)
+    assert len(panel.map.points()) == 0 and "images" in panel.map.plot.titleLabel.text
+    panel.set_snapshot({k: v.detach().numpy() for k, v in toy.module.state_dict().items()})
+    panel.set_snapshot({k: v.detach().numpy() for k, v in vae.module.state_dict().items()})
+    qtbot.wait(50)
+    assert len(panel.map.points()) == 0 and panel.probe_tile.shown() is None
+    panel.set_experiment(vae)  # and back
+    qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=10000)
