@@ -59,16 +59,21 @@ def test_views_decode_with_a_copy_holding_the_latest_snapshot(qtbot, ready_windo
 
 def test_views_are_shown_only_for_their_model_family(qtbot, ready_window, toy_config):
     w = ready_window
-    w.add_view("Only VAE", QLabel("vae view"), families={"vae"})
-    w.add_view("Auto-encoders", QLabel("ae view"), families={"autoencoder", "vae"})
+    only_vae, autoencoders = QLabel("vae view"), QLabel("ae view")
+    w.add_view("Only VAE", only_vae, families={"vae"})
+    w.add_view("Auto-encoders", autoencoders, families={"autoencoder", "vae"})
     tabs = w.view_tabs
-    assert [tabs.isTabVisible(i) for i in range(2)] == [False, True]
+
+    def shown():
+        return [tabs.isTabVisible(tabs.indexOf(view)) for view in (only_vae, autoencoders)]
+
+    assert shown() == [False, True]  # a linear auto-encoder is on screen
     assert not tabs.isHidden()
     with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=10000) as ready:
         w.session.reset(toy_config.replace(model="vae", hidden=16))
     assert ready.args[0] is w.session.experiment and ready.args[0].config.model == "vae"
     qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
-    assert [tabs.isTabVisible(i) for i in range(2)] == [True, True]
+    assert shown() == [True, True]
 
 
 def test_panel_shows_only_the_settings_of_the_chosen_model(qtbot, window):
