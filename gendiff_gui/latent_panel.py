@@ -200,9 +200,11 @@ class LatentPanel(LatentLayout):
     def _on_map_point(self, a: float, b: float) -> None:
         if self._net is None:
             return
+        had_image = self._probe is not None and self._probe.image is not None
         self._probe = Pick(self._plane.to_latent([[a, b]])[0])
         self._show_probe()
-        self._refresh_ellipses()
+        if had_image:  # its posterior ellipse goes; the others stay as they are
+            self._refresh_ellipses()
 
     def set_probe_code(self, z: np.ndarray) -> None:
         """Put the marker at code z (shown on the map through its plane) and decode it."""
