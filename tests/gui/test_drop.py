@@ -19,7 +19,7 @@ from core import cli
 from core.config import ExperimentConfig
 from core.data import load_image
 from core.experiment import Experiment
-from gendiff_gui.latent_panel import LatentPanel
+from gendiff_gui.latent_panel import LatentPanel, install
 
 SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
 
@@ -186,3 +186,16 @@ def test_clicking_an_entry_selects_that_image(qtbot, panel, vae, tmp_path):
         rec = vae.module.decode(torch.from_numpy(codes[2:3]))[0, 0].numpy()
     np.testing.assert_allclose(panel.probe_tile.shown(), rec, atol=1e-6)
     assert panel.probe_tile.caption.text().endswith("d2.png")
+
+
+def test_a_drop_anywhere_on_the_main_window_reaches_the_panel(qtbot, window, vae, tmp_path):
+    panel = install(window)
+    window.start(SMALL_VAE)
+    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=15000)
+    png = _digit_png(vae, tmp_path / "from the curves.png", index=5)
+    _drop(window.loss_curves.plot_widget.viewport(), _files(png))  # a plot outside the panel
+    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=5000)
+    assert "from the curves.png" in window.messages.text()
+    _drop(window.panel, _files(tmp_path / "missing.png"))  # the experiment form, in its dock
+    qtbot.waitUntil(lambda: "missing.png" in window.messages.text(), timeout=5000)
+    assert "file not found" in window.messages.text() and panel.dropped.count() == 1
