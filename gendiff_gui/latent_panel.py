@@ -446,12 +446,11 @@ def install(window) -> LatentPanel:
     experiments and snapshots from the window's session, drops anywhere on the window, messages to its bar."""
     panel = LatentPanel()
     window.add_view("Latent space", panel, families={"autoencoder", "vae"})
-    session = window.session
-    session.experiment_changed.connect(lambda _config: panel.set_experiment(session.experiment))
+    window.snapshots.experiment_ready.connect(panel.set_experiment)  # before any worker trains it
     window.snapshots.updated.connect(lambda _config, snapshot: panel.set_snapshot(snapshot))
     panel.message.connect(window.messages.show_message)
     panel.status.hide()  # the window's message bar says it
     panel.accept_drops_on(window)
-    if session.experiment is not None:
-        panel.set_experiment(session.experiment)
+    if window.session.experiment is not None and not window.session.busy:
+        panel.set_experiment(window.session.experiment)
     return panel
