@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -37,7 +37,7 @@ def save_widget(widget: QWidget, path: str | Path) -> Path:
         generator.setTitle("gendiff diffusion frame")
         painter = QPainter(generator)
         try:
-            widget.render(painter)
+            widget.render(painter, QPoint(0, 0))
         finally:
             painter.end()
     elif not widget.grab().save(str(path), "PNG"):

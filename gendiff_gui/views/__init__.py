@@ -23,3 +23,6 @@ from __future__ import annotations
 def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there)."""
     # e.g. window.add_view("Latent map", LatentMapView(window.snapshots), families={"autoencoder", "vae"})
+    from gendiff_gui import diffusion_panel  # the scrubber, sample grids and drawing canvas of diffusion models
+
+    diffusion_panel.install(window)

@@ -164,19 +164,21 @@ class DrawCanvas(QWidget):
 
     def _apply(self, x: float, y: float, start: bool, erase: bool) -> None:
         r = self.radius
-        if erase:
-            if len(self._points):
-                self._points = self._points[np.hypot(*(self._points - (x, y)).T) > r]
-            self._last = (x, y)
-            return
         if start or self._last is None:
             centres = np.array([[x, y]])
-        else:  # dabs every r / 2 along the segment from the previous mouse position
+        else:  # dabs every r / 2 along the segment from the previous mouse position (a fast stroke leaves no gap)
             x0, y0 = self._last
             dabs = max(1, int(np.ceil(np.hypot(x - x0, y - y0) / (r / 2))))
             f = np.arange(1, dabs + 1)[:, None] / dabs
             centres = np.array([[x0, y0]]) + f * np.array([[x - x0, y - y0]])
         self._last = (x, y)
+        if erase:
+            if len(self._points):
+                near = np.zeros(len(self._points), bool)
+                for cx, cy in centres:
+                    near |= np.hypot(self._points[:, 0] - cx, self._points[:, 1] - cy) <= r
+                self._points = self._points[~near]
+            return
         room = MAX_POINTS - len(self._points)
         if room <= 0:
             return

@@ -149,7 +149,8 @@ class ParticlesView(QWidget):
         self.field = VectorFieldItem()
         self.field.setZValue(-5)
         self.cloud = DotCloudItem()
-        self.trails = [pg.PlotCurveItem(pen=pg.mkPen(c, width=2.5), antialias=True) for c in TRAIL_COLORS[:trails]]
+        self.trails = [pg.PlotCurveItem(pen=pg.mkPen(c, width=2.5), antialias=True, connect="finite")
+                       for c in TRAIL_COLORS[:trails]]
         self.heads = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#000", width=1.5))
         self._head_brushes = [pg.mkBrush(c) for c in TRAIL_COLORS[:trails]]
         for z, item in enumerate((self.data_picture, self.field, self.cloud, *self.trails, self.heads)):
@@ -200,7 +201,9 @@ class ParticlesView(QWidget):
             else:
                 curve.setData([], [])
         heads = paths[: len(self.trails), -1]
-        self.heads.setData(pos=heads, brush=self._head_brushes[: len(heads)])
+        finite = np.isfinite(heads).all(1)  # a diverged sampler's NaN would upset the scatter's bounds
+        heads, brushes = heads[finite], [b for b, ok in zip(self._head_brushes, finite) if ok]
+        self.heads.setData(pos=heads, brush=brushes)
 
     def set_field(self, origins: np.ndarray, vectors: np.ndarray) -> None:
         self.field.set_field(origins, vectors)

@@ -16,7 +16,8 @@ from core.diffusion.frames import Frame
 
 MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)
 LECTURE = ExperimentConfig(model="gaussian-diffusion", dataset="moons", timesteps=30, seed=0)
-MNIST = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=20,
+# T = 40, not 20: core's linear schedule rescaled to T = 20 reaches beta_T = 1 (alpha-bar_T = 0, NaN frames)
+MNIST = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=40,
                          batch_size=32, lr=1e-2, seed=0)
 
 
@@ -112,6 +113,7 @@ def test_changing_guidance_or_class_resamples_with_the_new_setting(qtbot, mnist)
     panel.steps.setValue(4)
     _finish(qtbot, panel)
     before = panel.trajectories[0].last.x_t
+    assert np.isfinite(before).all()
     assert panel.specs()[0].guidance == 2.0 and panel.specs()[0].y == 0
     panel.guidance.setValue(50)  # w = 5.0, released
     _finish(qtbot, panel)
@@ -137,7 +139,7 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     _finish(qtbot, panel)
     forward = panel.trajectories[0]
     chosen = mnist.test_data.x[7, 0]
-    assert forward[0].t == 0 and forward.last.t == 20 and len(forward) == 21
+    assert forward[0].t == 0 and forward.last.t == 40 and len(forward) == 41
     for image in forward[0].x_t[:, 0]:  # (up to the float rounding of pixels -> [-1, 1] -> pixels)
         np.testing.assert_allclose(image, chosen, atol=1e-6)
     panel.scrubber.set_index(12)
@@ -146,6 +148,7 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     _finish(qtbot, panel)
     back = panel.trajectories[0]
     assert [int(t) for t in back.ts] == list(range(12, -1, -1))  # DDPM, every step from t = 12 down
+    assert all(np.isfinite(f.x_t).all() and np.isfinite(f.x0_pred).all() for f in back)
     np.testing.assert_array_equal(back[0].x_t, x_t_shown)  # it starts from the x_t that was on screen
     assert panel.denoise_button.text() == "Back to the noising"
     _close(panel)

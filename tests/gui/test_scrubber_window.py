@@ -1,0 +1,50 @@
+"""The diffusion panel inside the main window: its tab, Space for the scrubber, File menu exports, train on a drawing."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from core.config import ExperimentConfig
+from gendiff_gui.views.draw_canvas import standardise
+
+MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)
+
+
+def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_training(qtbot, window):
+    window.start(MOONS)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    panel = window.views()["Diffusion"]
+    index = window.view_tabs.indexOf(panel)
+    assert window.view_tabs.isTabVisible(index)
+    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=15000)
+    panel.scrubber.set_index(3)
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_Space)
+    assert panel.scrubber.playing and window.session.state == "idle"
+    qtbot.keyClick(panel, Qt.Key.Key_Space)
+    assert not panel.scrubber.playing
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "Export diffusion animation (GIF)…" in texts and "Export diffusion frame (PNG, SVG)…" in texts
+    assert "Diffusion: Diffusion particles" in window.exportable_plots()
+
+
+def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qtbot, window):
+    window.start(MOONS)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    panel = window.views()["Diffusion"]
+    angles = np.linspace(0, 2 * np.pi, 60)
+    panel.canvas.draw_stroke(np.stack([0.6 * np.cos(angles), 0.6 * np.sin(angles)], 1))
+    drawn = panel.canvas.points()
+    assert len(drawn) > 100
+    panel.tabs.setCurrentWidget(panel.canvas)
+    button = panel.canvas.train_button
+    qtbot.waitUntil(lambda: not button.visibleRegion().isEmpty(), timeout=3000)  # laid out: a click lands
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session.state == "training", timeout=15000)
+    window.session.stop()
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    experiment = window.session.experiment
+    assert experiment.config.dataset == "points" and experiment.config.model == "diffusion"
+    np.testing.assert_allclose(experiment.train_data.x, standardise(drawn), atol=1e-6)
+    assert window.panel.config().dataset == "points"  # Train again continues this model, not a new one
+    assert panel.trajectories and panel.particles[0].data_picture.image is not None
