@@ -5,7 +5,8 @@ forward noising). While the kept frames fit `budget_bytes` every frame is kept. 
 the stride doubles: only frames whose arrival number is a multiple of the stride stay, so the first frame (t = T,
 or t = 0 going forward) always stays, and the newest frame is kept as well until the next one arrives, so the end
 of the run (t = 0) is always there. The slider of the scrubber then maps to the kept frames, evenly spaced in t.
-A 1000-step run of 64 images (0.4 MB a frame) thus keeps every second frame under the default 256 MB.
+A 1000-step run of 64 images (0.4 MB a frame) thus keeps every second frame. The default budget is 240 MB, so the
+kept frames and those in flight (a batch from the worker not yet appended) stay under 256 MB.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from core.diffusion.frames import Frame
 
-DEFAULT_BUDGET_BYTES = 256 * 2**20
+DEFAULT_BUDGET_BYTES = 240 * 2**20
 
 
 def frame_bytes(frame: Frame) -> int:

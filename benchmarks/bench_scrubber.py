@@ -1,0 +1,153 @@
+"""Frames per second of the diffusion scrubber while dragging, and the memory of a long image trajectory.
+
+    python benchmarks/bench_scrubber.py --json
+
+fps_2d: the diffusion panel (1280 x 800, offscreen unless QT_QPA_PLATFORM says otherwise) with 5,000 particles of
+    a moons DDPM run (DDIM, 50 steps, trails on), the slider dragged back and forth over every kept frame; each
+    position is one frame: the slider moves, the panel updates its items and the whole stage (views, titles) is
+    painted into an image (`QWidget.render`, the raster painting a screen update does; `repaint()` is a no-op on
+    an unexposed offscreen window), so the time includes the painting. Goal >= 60.
+fps_2d_field: the same with the vector field on (21 x 21 arrows, computed once per t and cached).
+fps_images: the same for a grid of 64 MNIST-size images beside their 64 x0 predictions (a tiny conditional U-Net,
+    DDIM, 20 steps). Goal >= 30.
+trajectory_mb: peak memory (tracemalloc, numpy's allocations included) of keeping a 1000-step trajectory of 64
+    28x28 images in a `Trajectory` with its default budget (240 MB kept, room for frames in flight): the real forward chain of a T = 1000 DDPM
+    (1001 frames of x_t and x0 for 64 images, 0.4 MB a frame, 392 MB if all were kept). Goal <= 256.
+The sampling itself runs in the panel's worker thread before timing starts (torch with one thread).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import tracemalloc
+
+SWEEPS = 2  # back and forth over the kept frames, this many times
+
+
+def _wait(condition, timeout_s: float) -> bool:
+    """Run the event loop (as app.exec() would) until `condition()` holds or the time is up."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+    poll.start(20)
+    if not condition():
+        loop.exec()
+    poll.stop()
+    return bool(condition())
+
+
+def drag_fps(panel) -> float:
+    """Frames per second of moving the slider through every kept frame (forth and back), painted each time."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage, QPainter
+
+    count = len(panel.trajectories[0])
+    positions = list(range(count)) + list(range(count - 1, -1, -1))
+    stage = panel.stage
+    image = QImage(stage.size(), QImage.Format.Format_ARGB32_Premultiplied)
+
+    def paint() -> None:
+        painter = QPainter(image)
+        stage.render(painter, QPoint(0, 0))
+        painter.end()
+
+    paint()
+    t0 = time.perf_counter()
+    for _ in range(SWEEPS):
+        for position in positions:
+            panel.scrubber.slider.setValue(position)
+            paint()
+    return SWEEPS * len(positions) / (time.perf_counter() - t0)
+
+
+def panel_fps(app, config, n: int, steps: int, field: bool = False) -> tuple[float, float | None]:
+    from core.experiment import Experiment
+    from gendiff_gui.diffusion_panel import DiffusionPanel
+
+    experiment = Experiment.create(config)
+    panel = DiffusionPanel(particles=n, images=n)
+    panel.resize(1280, 800)
+    panel.show()
+    _wait(lambda: panel.isVisible(), 5)
+    panel.set_experiment(experiment)
+    panel.scrubber.pause()
+    panel._loading = True  # set both controls, then sample once
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
+    panel.steps.setValue(steps)
+    panel._loading = False
+    panel.resample(autoplay=False)
+    if not _wait(lambda: not panel.running, 300):
+        raise RuntimeError("sampling did not finish")
+    fps = drag_fps(panel)
+    with_field = None
+    if field:
+        panel.field_box.setChecked(True)
+        with_field = drag_fps(panel)
+    panel.shutdown()
+    panel.close()
+    panel.deleteLater()
+    return fps, with_field
+
+
+def trajectory_mb() -> tuple[float, int]:
+    """Peak traced memory (MB) of a 1000-step, 64-image trajectory kept under the default budget; kept frames."""
+    import numpy as np
+
+    from core.diffusion.ddpm import DDPM
+    from core.diffusion.frames import forward_frames
+    from core.data import load_dataset
+    from gendiff_gui.trajectory import Trajectory
+
+    x0 = np.ascontiguousarray(load_dataset("mnist", "test").x[:64])
+    process = DDPM(1000)
+    tracemalloc.start()
+    trajectory = Trajectory()
+    for frame in forward_frames(process, x0, seed=0):
+        trajectory.append(frame)
+    trajectory.finish()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert trajectory.ts[0] == 0 and trajectory.ts[-1] == 1000
+    return peak / 2**20, len(trajectory)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import torch
+
+    torch.set_num_threads(1)
+    from gendiff_gui import pyside_refcount  # noqa: F401
+    from PySide6.QtWidgets import QApplication
+
+    from core.config import ExperimentConfig
+    from gendiff_gui.theme import NORMAL, apply_theme
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    apply_theme(app, NORMAL)
+    points = ExperimentConfig(model="diffusion", dataset="moons", timesteps=200, seed=0)
+    images = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=200, seed=0)
+    fps_2d, fps_2d_field = panel_fps(app, points, 5000, 50, field=True)
+    fps_images, _ = panel_fps(app, images, 64, 20)
+    mb, kept = trajectory_mb()
+    result = {"fps_2d": round(fps_2d, 1), "fps_2d_field": round(fps_2d_field, 1), "fps_images": round(fps_images, 1),
+              "trajectory_mb": round(mb, 1), "trajectory_kept_frames": kept,
+              "platform": os.environ.get("QT_QPA_PLATFORM", "")}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
