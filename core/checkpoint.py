@@ -67,6 +67,7 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, 0o666 & ~_umask()) if hasattr(os, "fchmod") else None  # mkstemp makes 0600 files
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
@@ -82,6 +83,12 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
             except OSError:
                 pass
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _json_default(value: Any) -> Any:

@@ -33,6 +33,9 @@ def test_round_trip_keeps_weights_config_and_metrics(tmp_path):
     for k, v in model.state_dict().items():
         torch.testing.assert_close(other.state_dict()[k], v)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left behind
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # a normal file, not mkstemp's private 0600
 
 
 class _Exploit:
