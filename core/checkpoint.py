@@ -67,7 +67,8 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.fchmod(fd, 0o666 & ~_umask()) if hasattr(os, "fchmod") else None  # mkstemp makes 0600 files
+        if hasattr(os, "fchmod"):  # mkstemp makes private 0600 files; a saved model is an ordinary file
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
