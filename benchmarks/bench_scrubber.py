@@ -77,17 +77,18 @@ def panel_fps(app, config, n: int, steps: int, field: bool = False) -> tuple[flo
     _wait(lambda: panel.isVisible(), 5)
     panel.set_experiment(experiment)
     panel.scrubber.pause()
-    panel._loading = True  # set both controls, then sample once
-    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
-    panel.steps.setValue(steps)
-    panel._loading = False
+    controls = panel.controls
+    controls.blockSignals(True)  # set both settings, then sample once
+    controls.sampler.setCurrentIndex(controls.sampler.findData("ddim"))
+    controls.steps.setValue(steps)
+    controls.blockSignals(False)
     panel.resample(autoplay=False)
     if not _wait(lambda: not panel.running, 300):
         raise RuntimeError("sampling did not finish")
     fps = drag_fps(panel)
     with_field = None
     if field:
-        panel.field_box.setChecked(True)
+        panel.controls.field.setChecked(True)
         with_field = drag_fps(panel)
     panel.shutdown()
     panel.close()

@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QCheckBox, QComboBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from core.config import DIFFUSION_MODELS, ExperimentConfig
 from gendiff_gui.decoder import SnapshotNet
@@ -36,7 +35,8 @@ from gendiff_gui.trajectory import DEFAULT_BUDGET_BYTES, Trajectory
 from gendiff_gui.views.draw_canvas import DrawCanvas
 from gendiff_gui.views.image_grid import scaled_font
 from gendiff_gui.views.particles import ParticlesView
-from gendiff_gui.views.sample_grid import X0_CAPTION, X_T_CAPTION, SampleGridView
+from gendiff_gui.views.sample_grid import X0_CAPTION, SampleGridView
+from gendiff_gui.views.sampling_controls import SamplingControls
 from gendiff_gui.views.scrubber import KEYS, Scrubber
 from gendiff_gui.views.vector_field import fit_lengths, grid_points
 
@@ -44,7 +44,7 @@ PARTICLES, IMAGES = 2000, 16  # default sample counts
 TRACKED = 6  # particles with a trail ...
 TRAIL_FRAMES = 40  # ... over their last 40 kept frames (a whole DDPM path is a tangle)
 FIELD_CELLS = 21
-GUIDANCE_SCALE = 10  # slider units per unit of w
+FORWARD_COPIES = 16  # forward mode noises at most this many copies of the chosen image (each its own noise)
 FOLLOW_DELAY_MS = 300
 STOP_WAIT_MS = 3000
 
@@ -76,100 +76,13 @@ class DiffusionPanel(QWidget):
         self._stale = False
         self._fresh = False
         self._recorder: GifRecorder | None = None
-        self._loading = False
-        self._conditional = False
         self._build()
         self._wire()
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
     # ----- construction -----
     def _build(self) -> None:
-        self.mode = self._combo([("Noise → data", SAMPLE), ("Data → noise", FORWARD)],
-                                "Sample runs the reverse sampler from pure noise x_T down to x_0; Forward adds "
-                                "noise to data step by step (then: Denoise from here)")
-        self.sampler = self._combo([], "the reverse sampler")
-        self.steps, self.steps_label = self._slider(1, 200, "number of reverse steps (DDPM and DDIM visit an "
-                                                             "evenly strided subset of t = T … 0)")
-        self.eta, self.eta_label = self._slider(0, 100, "DDIM's η: 0 deterministic, 1 as noisy as DDPM")
-        self.label = self._combo([], "class to generate (classifier-free guidance)")
-        self.guidance, self.guidance_label = self._slider(0, 8 * GUIDANCE_SCALE,
-                                                          "guidance w: 0 unconditional, 1 conditional, >1 pushed "
-                                                          "further toward the class")
-        self.count = QSpinBox()
-        self.count.setRange(1, 20000)
-        self.count.setKeyboardTracking(False)
-        self.count.setToolTip("how many samples (particles or images)")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 999_999)
-        self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("the seed of x_T and of every step's noise: the same seed, the same run")
-        self.compare = QCheckBox("Side by side: the same seed with")
-        self.compare.setToolTip("the same seed (the same x_T) under a second sampler")
-        self.sampler_b = self._combo([], "the second sampler")
-        self.steps_b = QSpinBox()
-        self.steps_b.setKeyboardTracking(False)
-        self.steps_b.setToolTip("steps of the second sampler")
-        self.trails_box = QCheckBox("Trails")
-        self.trails_box.setChecked(True)
-        self.field_box = QCheckBox("Vector field x → x̂₀")
-        self.field_box.setToolTip("arrows on a grid from x toward the denoiser's predicted x₀(x, t) at this t "
-                                  "(scaled together so the longest fits one cell)")
-        self.follow = QCheckBox("Follow training")
-        self.follow.setChecked(True)
-        self.follow.setToolTip("when a run has played to t = 0, sample again with the newest weights")
-        self.item = QSpinBox()
-        self.item.setKeyboardTracking(False)
-        self.item.setToolTip("which test image is noised (or drop an image file on the panel)")
-        self.item_label = QLabel("Test image")
-        self.source = QLabel("")
-        self.source.setWordWrap(True)
-        self.denoise_button = QPushButton("Denoise from here")
-        self.denoise_button.setToolTip("run the reverse sampler from the x_t on screen back to t = 0")
-        self.resample_button = QPushButton("Resample")
-        self.frame_button = QPushButton("Save frame…")
-        self.gif_button = QPushButton("Save GIF…")
-        for button in (self.denoise_button, self.resample_button, self.frame_button, self.gif_button,
-                       self.compare, self.trails_box, self.field_box, self.follow):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the scrubber's
-
-        form = QFormLayout()
-        form.addRow("Mode", self.mode)
-        form.addRow("Sampler", self.sampler)
-        form.addRow(self.steps_label, self.steps)
-        form.addRow(self.eta_label, self.eta)
-        form.addRow("Class", self.label)
-        form.addRow(self.guidance_label, self.guidance)
-        form.addRow("Samples", self.count)
-        form.addRow("Seed", self.seed)
-        form.addRow(self.compare)
-        self.pair = QWidget()
-        pair = QHBoxLayout(self.pair)
-        pair.setContentsMargins(0, 0, 0, 0)
-        pair.addWidget(self.sampler_b, 1)
-        pair.addWidget(self.steps_b)
-        form.addRow("", self.pair)
-        form.addRow(self.item_label, self.item)
-        self._form = form
-        shows = QHBoxLayout()
-        for box in (self.trails_box, self.field_box):
-            shows.addWidget(box)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.resample_button)
-        buttons.addWidget(self.denoise_button)
-        exports = QHBoxLayout()
-        exports.addWidget(self.frame_button)
-        exports.addWidget(self.gif_button)
-        self.controls = QWidget()
-        column = QVBoxLayout(self.controls)
-        column.setContentsMargins(4, 0, 4, 0)
-        column.addLayout(form)
-        column.addLayout(shows)
-        column.addWidget(self.follow)
-        column.addWidget(self.source)
-        column.addLayout(buttons)
-        column.addStretch(1)
-        column.addLayout(exports)
-
+        self.controls = SamplingControls()
         self.particles = [ParticlesView(), ParticlesView()]
         self.grids = [SampleGridView(), SampleGridView()]
         self.stage = QStackedWidget()
@@ -178,12 +91,8 @@ class DiffusionPanel(QWidget):
             row = QHBoxLayout(page)
             row.setContentsMargins(0, 0, 0, 0)
             for view in views:
-                view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 row.addWidget(view, 1)
             self.stage.addWidget(page)
-        for view in (*self.particles, *self.grids):
-            for child in view.findChildren(QWidget):
-                child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scrubber = Scrubber()
         watch = QWidget()
         top = QHBoxLayout()
@@ -208,45 +117,21 @@ class DiffusionPanel(QWidget):
         self.drop_target = DropTarget(self)
         self.drop_target.attach(self)
         for view in (*self.particles, *self.grids):
+            view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click on a view focuses the panel: keys to the scrubber
             for child in view.findChildren(QWidget):
+                child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 self.drop_target.attach(child)
-        self._show_controls()
         self.apply_theme(None)
 
-    @staticmethod
-    def _combo(items: list[tuple[str, object]], tip: str) -> QComboBox:
-        box = QComboBox()
-        for text, data in items:
-            box.addItem(text, data)
-        box.setToolTip(tip)
-        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        return box
-
-    @staticmethod
-    def _slider(low: int, high: int, tip: str) -> tuple[QSlider, QLabel]:
-        slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setRange(low, high)
-        slider.setToolTip(tip)
-        label = QLabel("")
-        label.setToolTip(tip)
-        return slider, label
-
     def _wire(self) -> None:
-        for box in (self.mode, self.sampler, self.label, self.sampler_b):
-            box.currentIndexChanged.connect(self._on_setting)
-        for spin in (self.count, self.seed, self.steps_b, self.item):
-            spin.valueChanged.connect(self._on_setting)
-        self.compare.toggled.connect(self._on_setting)
-        for slider in (self.steps, self.eta, self.guidance):  # resample on release (or on a key press)
-            slider.valueChanged.connect(self._on_slider_value)
-            slider.sliderReleased.connect(self._on_setting)
-        self.trails_box.toggled.connect(lambda _on: self._show())
-        self.field_box.toggled.connect(lambda _on: self._show())
-        self.follow.toggled.connect(lambda _on: self._follow_timer.start())
-        self.resample_button.clicked.connect(lambda: self.resample(autoplay=True))
-        self.denoise_button.clicked.connect(self._on_denoise_button)
-        self.frame_button.clicked.connect(lambda: self.save_frame())
-        self.gif_button.clicked.connect(lambda: self.export_gif())
+        c = self.controls
+        c.changed.connect(lambda: self.resample(autoplay=True))
+        c.display_changed.connect(self._show)
+        c.follow_toggled.connect(lambda _on: self._follow_timer.start())
+        c.resample_requested.connect(lambda: self.resample(autoplay=True))
+        c.denoise_requested.connect(self._on_denoise_button)
+        c.save_frame_requested.connect(lambda: self.save_frame())
+        c.save_gif_requested.connect(lambda: self.export_gif())
         self.scrubber.index_changed.connect(lambda _i: self._show())
         self.scrubber.reached_end.connect(self._follow_timer.start)
         self.canvas.train_requested.connect(self.train_on_points)
@@ -257,8 +142,7 @@ class DiffusionPanel(QWidget):
     # ----- the window's hooks -----
     def apply_theme(self, theme=None) -> None:
         presentation = theme is not None and getattr(theme, "name", "") == "presentation"
-        for widget in self.controls.findChildren(QWidget):
-            widget.setFont(scaled_font(1.0))
+        self.controls.apply_fonts()
         self.tabs.tabBar().setFont(scaled_font(1.0))
         for view in self.particles:
             view.apply_fonts(presentation)
@@ -266,7 +150,6 @@ class DiffusionPanel(QWidget):
             view.apply_fonts()
         self.scrubber.apply_fonts()
         self.canvas.apply_fonts(presentation)
-        self.controls.setFixedWidth(int(scaled_font(1.0).pointSizeF() * 25))
 
     def exportable_plots(self) -> dict[str, object]:
         """What File > Export plot offers (the whole frame, captions included: Save frame)."""
@@ -337,43 +220,17 @@ class DiffusionPanel(QWidget):
 
     def _configure(self, experiment) -> None:
         """Controls for this model: its samplers, steps 1..T, its classes, a forward source of the right kind."""
-        process, conditional = self._process, bool(getattr(experiment.task, "conditional", False))
+        process, data = self._process, experiment.train_data
         names = ["lecture"] if process.kind == "lecture" else ["ddpm", "ddim"]
-        timesteps = process.timesteps
-        self._loading = True
-        try:
-            for box, default in ((self.sampler, names[0]), (self.sampler_b, names[-1])):
-                box.clear()
-                for name in names:
-                    box.addItem(SAMPLER_NAMES[name], name)
-                box.setCurrentIndex(box.findData(default))
-            self.steps.setRange(1, timesteps)
-            self.steps.setValue(timesteps)
-            self.steps_b.setRange(1, timesteps)
-            self.steps_b.setValue(max(1, timesteps // 10))
-            self.eta.setValue(0)
-            self.label.clear()
-            if conditional:
-                names_y = experiment.train_data.class_names or tuple(str(i) for i in range(
-                    experiment.train_data.num_classes))
-                for i, name in enumerate(names_y):
-                    self.label.addItem(f"{i}: {name}" if name != str(i) else name, i)
-                self.label.addItem("none (unconditional)", None)
-            self.guidance.setValue(2 * GUIDANCE_SCALE)
-            self.count.setMaximum(64 if self._is_image else 20000)
-            self.count.setValue(self._defaults["images" if self._is_image else "points"])
-            self.seed.setValue(self._seed0)
-            self.mode.setCurrentIndex(0)
-            self.compare.setChecked(False)
-            self.item.setRange(0, max(0, len(self._test_x) - 1))
-            self.item.setValue(0)
-        finally:
-            self._loading = False
-        self._conditional = conditional
+        classes = None
+        if getattr(experiment.task, "conditional", False):
+            classes = list(data.class_names) or [str(i) for i in range(data.num_classes)]
+        count = self._defaults["images" if self._is_image else "points"]
+        self.controls.configure([(n, SAMPLER_NAMES[n]) for n in names], process.timesteps, classes, self._is_image,
+                                len(self._test_x), count, self._seed0)
         self.stage.setCurrentIndex(1 if self._is_image else 0)
         if not self._is_image:
             self._set_extent()
-        self._show_controls()
 
     def _set_extent(self) -> None:
         """A fixed square view holding the data and the prior's bulk (3 std), the faint data picture behind."""
@@ -386,72 +243,25 @@ class DiffusionPanel(QWidget):
             view.set_extent(extent)
             view.set_data_picture(data)
 
-    # ----- settings -----
-    def _show_controls(self) -> None:
-        """Only the controls that apply: DDIM's η, the classes of a conditional model, the forward source..."""
-        ddim = self.sampler.currentData() == "ddim"
-        lecture = self.sampler.currentData() == "lecture"
-        conditional = self._conditional
-        forward = self.mode.currentData() == FORWARD
-        form = self._form
-        form.setRowVisible(self.steps, not lecture)
-        form.setRowVisible(self.eta, ddim)
-        form.setRowVisible(self.label, conditional)
-        form.setRowVisible(self.guidance, conditional and self.label.currentData() is not None)
-        form.setRowVisible(self.item, forward and self._is_image)
-        form.setRowVisible(self.compare, not forward and not lecture)
-        form.setRowVisible(self.pair, not forward and not lecture)
-        self.steps_b.setVisible(self.sampler_b.currentData() != "lecture")
-        self.denoise_button.setVisible(forward)
-        self.field_box.setVisible(not self._is_image)
-        self.trails_box.setVisible(not self._is_image)
-        self.source.setVisible(forward)
-        self.steps_label.setText(f"Steps: {self.steps.value()}")
-        self.eta_label.setText(f"η = {self.eta.value() / 100:.2f}")
-        self.guidance_label.setText(f"w = {self.guidance.value() / GUIDANCE_SCALE:.1f}")
-
-    def _on_slider_value(self, _value: int) -> None:
-        self._show_controls()
-        slider = self.sender()
-        if isinstance(slider, QSlider) and not slider.isSliderDown():
-            self._on_setting()
-
-    def _on_setting(self, *_args) -> None:
-        if self._loading:
-            return
-        self._show_controls()
-        if self._net is not None:
-            self.resample(autoplay=True)
-
     # ----- runs -----
     def specs(self) -> list[RunSpec]:
         """The runs the controls describe: the forward chain in forward mode, else one sampling run, or two (same
         seed, second sampler) when comparing."""
-        if self.mode.currentData() == FORWARD:
-            return [RunSpec(kind=FORWARD, x0=self.forward_start(), seed=self.seed.value())]
+        if self.controls.forward:
+            return [RunSpec(kind=FORWARD, x0=self.forward_start(), seed=self.controls.seed.value())]
         return self.sampling_specs()
 
     def sampling_specs(self) -> list[RunSpec]:
-        sampler = self.sampler.currentData()
-        steps = None if sampler == "lecture" else self.steps.value()
-        y = self.label.currentData() if self._conditional else None
-        common = dict(sampler=sampler, steps=steps, eta=self.eta.value() / 100.0, y=y,
-                      guidance=self.guidance.value() / GUIDANCE_SCALE, seed=self.seed.value())
-        runs = [RunSpec(kind=SAMPLE, n=self.count.value(), **common)]
-        if self.compare.isChecked() and sampler != "lecture":
-            second = self.sampler_b.currentData()
-            other = dict(common, sampler=second, steps=self.steps_b.value() if second != "lecture" else None)
-            runs.append(RunSpec(kind=SAMPLE, n=self.count.value(), **other))
-        return runs
+        return [RunSpec(kind=SAMPLE, **settings) for settings in self.controls.sampler_settings()]
 
     def forward_start(self) -> np.ndarray:
         """x_0 of forward mode: for images the chosen test image (or the dropped one), one copy per sample so each
         gets its own noise; for points a seeded subset of the test set."""
-        n = self.count.value()
+        n = self.controls.count.value()
         if self._is_image:
-            image = self._dropped[1] if self._dropped is not None else self._test_x[self.item.value(), 0]
-            return np.repeat(image[None, None].astype(np.float32), min(n, 16), axis=0)
-        rng = np.random.default_rng(self.seed.value())
+            image = self._dropped[1] if self._dropped is not None else self._test_x[self.controls.item.value(), 0]
+            return np.repeat(image[None, None].astype(np.float32), min(n, FORWARD_COPIES), axis=0)
+        rng = np.random.default_rng(self.controls.seed.value())
         idx = rng.choice(len(self._test_x), min(n, len(self._test_x)), replace=False)
         return self._test_x[np.sort(idx)]
 
@@ -486,8 +296,7 @@ class DiffusionPanel(QWidget):
             view.setVisible(visible)
         self.scrubber.set_horizon(self._process.timesteps)
         self.scrubber.clear()
-        self._show_controls()
-        self.denoise_button.setText("Back to the noising" if specs[0].kind == DENOISE else "Denoise from here")
+        self.controls.set_denoising(specs[0].kind == DENOISE)
         self._show_source()
         job.start()
         if autoplay:
@@ -545,7 +354,7 @@ class DiffusionPanel(QWidget):
 
     def _maybe_follow(self) -> None:
         """With Follow training: new weights and a run that has played to its end -> sample again, and play."""
-        if (self.follow.isChecked() and self._stale and self._net is not None and not self.running
+        if (self.controls.follow.isChecked() and self._stale and self._net is not None and not self.running
                 and self._recorder is None and self.scrubber.at_end and not self.scrubber.slider.isSliderDown()
                 and self._specs and self._specs[0].kind == SAMPLE):
             self.resample(autoplay=True)
@@ -597,20 +406,20 @@ class DiffusionPanel(QWidget):
     def set_forward_image(self, image: np.ndarray, name: str = "dropped image") -> None:
         """Noise this (28, 28) image in forward mode (what a dropped file does)."""
         self._dropped = (name, np.asarray(image, np.float32))
-        self._loading = True
-        self.mode.setCurrentIndex(self.mode.findData(FORWARD))
-        self._loading = False
+        self.controls.set_forward(True)
         self.resample(autoplay=True)
 
     def _show_source(self) -> None:
-        if not self._specs or self._specs[0].kind == SAMPLE:
-            self.source.setText("")
+        spec = self._specs[0] if self._specs else None
+        if spec is None or spec.kind == SAMPLE:
+            text = ""
         elif not self._is_image:
-            self.source.setText(f"x₀: {len(self._specs[0].x0):,} test points")
+            text = f"x₀: {len(spec.x0):,} test points"
         elif self._dropped is not None:
-            self.source.setText(f"x₀: {self._dropped[0]}")
+            text = f"x₀: {self._dropped[0]}"
         else:
-            self.source.setText(f"x₀: test image {self.item.value()}")
+            text = f"x₀: test image {self.controls.item.value()}"
+        self.controls.set_source(text)
 
     # ----- showing a frame -----
     def _show(self) -> None:
@@ -636,7 +445,7 @@ class DiffusionPanel(QWidget):
                 view.set_title(title)
                 view.set_particles(f.x_t)
                 trail = self._trails[run][:, max(0, j + 1 - TRAIL_FRAMES): j + 1]
-                view.set_trails(trail if self.trails_box.isChecked() else None)
+                view.set_trails(trail if self.controls.trails.isChecked() else None)
                 self._show_field(view, f.t)
 
     def _title(self, run: int, frame) -> str:
@@ -644,7 +453,7 @@ class DiffusionPanel(QWidget):
         return f"t = {frame.t}  ·  {spec.describe(self._process.timesteps)}"
 
     def _show_field(self, view: ParticlesView, t: int) -> None:
-        if not self.field_box.isChecked() or self._field_net is None:
+        if not self.controls.field.isChecked() or self._field_net is None:
             view.clear_field()
             return
         view.set_field(*self.field_at(t))
@@ -704,7 +513,7 @@ class DiffusionPanel(QWidget):
         recorder.finished.connect(lambda written: self._on_recorded(written, back))
         recorder.failed.connect(lambda text: self._on_recorded(None, back, text))
         self._recorder = recorder
-        self.gif_button.setEnabled(False)
+        self.controls.gif_button.setEnabled(False)
         recorder.start()
         return recorder
 
@@ -714,7 +523,7 @@ class DiffusionPanel(QWidget):
 
     def _on_recorded(self, path, back: int, error: str = "") -> None:
         self._recorder = None
-        self.gif_button.setEnabled(True)
+        self.controls.gif_button.setEnabled(True)
         self.scrubber.set_index(back)
         if path is None:
             self.show_message("error", f"Could not save the GIF: {error}")

@@ -158,6 +158,7 @@ class ParticlesView(QWidget):
                 item.setZValue(z)
             self.box.addItem(item, ignoreBounds=True)
         self._extent = (-3.0, 3.0, -3.0, 3.0)
+        self.box.sigResized.connect(lambda _box: self._fit())  # a locked aspect crops the range when resized
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
@@ -172,6 +173,9 @@ class ParticlesView(QWidget):
     def set_extent(self, extent: tuple[float, float, float, float]) -> None:
         """The region shown (x0, x1, y0, y1); fixed, so the class sees the cloud move, not the axes."""
         self._extent = tuple(float(v) for v in extent)
+        self._fit()
+
+    def _fit(self) -> None:
         x0, x1, y0, y1 = self._extent
         self.box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 

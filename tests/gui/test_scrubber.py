@@ -54,8 +54,8 @@ def _close(panel) -> None:
 
 def test_the_frame_at_each_slider_position_is_the_samplers_frame_for_that_t(qtbot, moons):
     panel = _panel(qtbot, moons, particles=64, seed=3)
-    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
-    panel.steps.setValue(10)  # as a key press would: not dragging, so it resamples
+    panel.controls.sampler.setCurrentIndex(panel.controls.sampler.findData("ddim"))
+    panel.controls.steps.setValue(10)  # as a key press would: not dragging, so it resamples
     _finish(qtbot, panel)
     expected = list(moons.task.sample_frames(64, sampler="ddim", steps=10, seed=3))
     assert [int(t) for t in panel.trajectories[0].ts] == [f.t for f in expected]
@@ -109,20 +109,20 @@ def test_keys_play_pause_and_step(qtbot, moons):
 
 def test_changing_guidance_or_class_resamples_with_the_new_setting(qtbot, mnist):
     panel = _panel(qtbot, mnist, images=4)
-    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
-    panel.steps.setValue(4)
+    panel.controls.sampler.setCurrentIndex(panel.controls.sampler.findData("ddim"))
+    panel.controls.steps.setValue(4)
     _finish(qtbot, panel)
     before = panel.trajectories[0].last.x_t
     assert np.isfinite(before).all()
     assert panel.specs()[0].guidance == 2.0 and panel.specs()[0].y == 0
-    panel.guidance.setValue(50)  # w = 5.0, released
+    panel.controls.guidance.setValue(50)  # w = 5.0, released
     _finish(qtbot, panel)
     spec = panel.specs()[0]
     assert spec.guidance == 5.0
     expected = mnist.task.sample(4, sampler="ddim", steps=4, y=0, guidance=5.0, seed=0)
     np.testing.assert_array_equal(panel.trajectories[0].last.x_t, expected)
     assert np.abs(expected - before).max() > 1e-4
-    panel.label.setCurrentIndex(panel.label.findData(7))
+    panel.controls.label.setCurrentIndex(panel.controls.label.findData(7))
     _finish(qtbot, panel)
     np.testing.assert_array_equal(panel.trajectories[0].last.x_t,
                                   mnist.task.sample(4, sampler="ddim", steps=4, y=7, guidance=5.0, seed=0))
@@ -134,8 +134,8 @@ def test_changing_guidance_or_class_resamples_with_the_new_setting(qtbot, mnist)
 def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, mnist):
     panel = _panel(qtbot, mnist, images=4)
     _finish(qtbot, panel)
-    panel.item.setValue(7)
-    panel.mode.setCurrentIndex(panel.mode.findData(FORWARD))
+    panel.controls.item.setValue(7)
+    panel.controls.mode.setCurrentIndex(panel.controls.mode.findData(FORWARD))
     _finish(qtbot, panel)
     forward = panel.trajectories[0]
     chosen = mnist.test_data.x[7, 0]
@@ -150,13 +150,13 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     assert [int(t) for t in back.ts] == list(range(12, -1, -1))  # DDPM, every step from t = 12 down
     assert all(np.isfinite(f.x_t).all() and np.isfinite(f.x0_pred).all() for f in back)
     np.testing.assert_array_equal(back[0].x_t, x_t_shown)  # it starts from the x_t that was on screen
-    assert panel.denoise_button.text() == "Back to the noising"
+    assert panel.controls.denoise_button.text() == "Back to the noising"
     _close(panel)
 
 
 def test_two_samplers_side_by_side_start_from_the_same_noise(qtbot, moons):
     panel = _panel(qtbot, moons, particles=50)
-    panel.compare.setChecked(True)
+    panel.controls.compare.setChecked(True)
     _finish(qtbot, panel)
     ddpm, ddim = panel.trajectories
     assert len(ddpm) == 41 and len(ddim) == 5  # DDPM all 40 steps, DDIM T // 10 = 4 steps
@@ -172,7 +172,7 @@ def test_vector_field_arrows_point_to_the_predicted_x0(qtbot, moons):
     panel = _panel(qtbot, moons, particles=32)
     _finish(qtbot, panel)
     panel.scrubber.set_index(10)
-    panel.field_box.setChecked(True)
+    panel.controls.field.setChecked(True)
     t = panel.scrubber.t
     origins, vectors = panel.field_at(t)
     target = predicted_x0(moons.task.process, moons.task.module, origins, t)
