@@ -71,7 +71,7 @@ class ReleaseClock(QObject):
         return False
 
 
-def measure(app, window, panel, model: str, clicks: int, seed: int) -> dict:
+def measure(app, window, panel, model: str, clicks: int, seed: int, train: bool = True) -> dict:
     from core.config import ExperimentConfig
 
     window.start(ExperimentConfig(model=model, dataset="mnist", latent_dim=2, seed=seed, seconds=3600.0))
@@ -79,9 +79,10 @@ def measure(app, window, panel, model: str, clicks: int, seed: int) -> dict:
         raise RuntimeError(f"{model}: the model was not ready in time")
     snapshots = []
     window.snapshots.updated.connect(lambda _c, _s: snapshots.append(time.perf_counter()))
-    window.train()
-    if not _wait(app, lambda: window.session.state == "training" and len(snapshots) >= 4, 60):
-        raise RuntimeError(f"{model}: training did not start")
+    if train:
+        window.train()
+        if not _wait(app, lambda: window.session.state == "training" and len(snapshots) >= 4, 60):
+            raise RuntimeError(f"{model}: training did not start")
     step0 = window.snapshots.step
 
     done: list[float] = []
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument("--no-training", action="store_true",
+                        help="click on an idle model (the floor the machine allows, for comparison)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("GENDIFF_SETTINGS_DIR", tempfile.mkdtemp(prefix="gendiff-bench-"))
@@ -153,12 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1600, 1000)
     window.show()
     window.view_tabs.setCurrentWidget(panel)
-    results = [measure(app, window, panel, model, args.clicks, args.seed) for model in args.models]
+    results = [measure(app, window, panel, model, args.clicks, args.seed, train=not args.no_training)
+               for model in args.models]
     window.close()
     _wait(app, lambda: not window.session.busy, 10)
     worst = max(results, key=lambda r: r["median_ms"])
     summary = {
-        "benchmark": "decode_latency", "median_ms": worst["median_ms"],
+        "benchmark": "decode_latency", "training": not args.no_training, "median_ms": worst["median_ms"],
         "p99_ms": max(r["p99_ms"] for r in results), "worst_model": worst["model"],
         "goal_median_ms": 16.0, "platform": app.platformName(), "torch_threads": threads,
         "load_avg": [round(v, 2) for v in os.getloadavg()],

@@ -30,7 +30,7 @@ PATH_LAMBDAS = np.linspace(0.0, 1.0, 41)
 PRIOR_SAMPLES = 8
 MANIFOLD_CELLS = 15
 REFRESH_MS = 250  # views that decode many images follow new weights at most 4 times a second ...
-REFRESH_SHARE = 0.25  # ... and spend at most a quarter of the GUI thread on it
+REFRESH_SHARE = 0.15  # ... and spend at most about a seventh of the GUI thread on it
 LEVEL_COLORS = {"info": "#1A1A1A", "warning": "#8A5A00", "error": "#B00020"}
 
 
@@ -273,7 +273,7 @@ class LatentPanel(LatentLayout):
     def _refresh_steps(self) -> list:
         """Everything shown that depends on the weights, as small steps (each one decode batch at most); what is
         drawn on the map changes in the first step only, so the map (the costliest view to paint) repaints once."""
-        return [self._refresh_overlays, self._refresh_strip, self._refresh_reconstructions, self._refresh_manifold,
+        return [self._refresh_overlays, self._refresh_strip, self._refresh_reconstructions, *self._manifold_steps(),
                 self._refresh_prior, self._show_selected_dropped, self._refresh_weights]
 
     def _refresh_overlays(self) -> None:
@@ -355,12 +355,27 @@ class LatentPanel(LatentLayout):
         self.reconstructions.set_rows(self._recon_x, noisy, self._net.reconstruct(noisy[:, None]))
 
     def _refresh_manifold(self) -> None:
+        """Decode the grid over the visible region now (the user moved the map)."""
+        for step in self._manifold_steps(chunk=MANIFOLD_CELLS ** 2):
+            step()
+
+    def _manifold_steps(self, chunk: int = 3 * MANIFOLD_CELLS) -> list:
+        """The manifold as steps of `chunk` decodings each (a conv decoder takes ~0.1 ms an image), then shown."""
         if self._net is None or self._codes is None:
-            return
+            return []
         extent = self.map.view_range()
         rows, cols = grid_shape(self.manifold.aspect(), MANIFOLD_CELLS)
         codes = self._plane.to_latent(grid_points(extent, rows, cols))
-        self.manifold.set_grid(self._net.decode(codes).reshape(rows, cols, *self._x_map.shape[-2:]), extent)
+        images = np.zeros((len(codes), *self._x_map.shape[-2:]), np.float32)
+
+        def decode(start: int) -> None:
+            if self._net is not None:
+                images[start: start + chunk] = self._net.decode(codes[start: start + chunk])
+
+        def show() -> None:
+            self.manifold.set_grid(images.reshape(rows, cols, *images.shape[1:]), extent)
+
+        return [lambda s=s: decode(s) for s in range(0, len(codes), chunk)] + [show]
 
     def _refresh_ellipses(self) -> None:
         """The VAE's posterior N(mu, diag sigma^2) of each chosen image: the marker's, h1's, h2's, the hovered one."""

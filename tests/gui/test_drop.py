@@ -60,7 +60,10 @@ def _drop(widget, mime: QMimeData) -> None:
     """What a user's drop sends: DragEnter (finds the widget, or a parent, that takes drops), then Drop."""
     pos = QPointF(widget.width() / 2, widget.height() / 2)
     actions, button, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, actions, mime, button, mods)
+    try:
+        enter = QDragEnterEvent(pos, actions, mime, button, mods)  # PySide6 >= 6.12 (the QPoint form is deprecated)
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), actions, mime, button, mods)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(widget, QDropEvent(pos, actions, mime, button, mods))
