@@ -152,10 +152,10 @@ class DiffusionPanel(QWidget):
         self.canvas.apply_fonts(presentation)
 
     def exportable_plots(self) -> dict[str, object]:
-        """What File > Export plot offers (the whole frame, captions included: Save frame)."""
+        """What File > Export plot offers (Save frame… exports the whole stage, titles and captions included)."""
         if self._is_image:
-            return {"Diffusion x_t": self.grids[0].x_t.box, "Diffusion x̂₀": self.grids[0].x0.box}
-        return {"Diffusion particles": self.particles[0].plot}
+            return {"x_t grid": self.grids[0].x_t.box, "x̂₀ grid": self.grids[0].x0.box}
+        return {"particles": self.particles[0].plot}
 
     def event(self, event: QEvent) -> bool:
         """Space, Left, Right, Home and End drive the scrubber while the focus is in this panel (not the window's
@@ -301,6 +301,8 @@ class DiffusionPanel(QWidget):
         job.start()
         if autoplay:
             self.scrubber.play()
+        else:
+            self.scrubber.pause()
 
     def _stop_runs(self) -> None:
         self._follow_timer.stop()
@@ -437,8 +439,7 @@ class DiffusionPanel(QWidget):
             if self._is_image:
                 grid = self.grids[run]
                 grid.set_title(title)
-                kind = self._specs[run].kind
-                grid.set_captions(f"x_t at t = {f.t}", "x₀: the original" if kind == FORWARD else X0_CAPTION)
+                grid.set_captions(f"x_t at t = {f.t}", X0_CAPTION)
                 grid.set_frame(f.x_t, f.x0_pred)
             else:
                 view = self.particles[run]

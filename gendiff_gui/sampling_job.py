@@ -1,7 +1,7 @@
 """Sampling jobs for the scrubber: run specs, "denoise from x_t at step t", and a worker streaming frames from a QThread.
 
 A `RunSpec` says what one trajectory is: a sampling run from noise (core's `sample_frames`), the forward noising of
-given data (core's `forward_frames`), or the reverse sampler started from the forward chain's x_t at a step t
+given data (core's `forward_frames` chain, with the denoiser's x̂₀ of each x_t), or the reverse sampler started from the forward chain's x_t at a step t
 (`denoise_frames`, defined here: core's sampler always starts from x_T). A `SamplingWorker` runs one or more specs
 (two for "same seed, two samplers") in its own QThread through `jobs.Job`, interleaved so that they reach each t at
 about the same time, and emits every frame (none is skipped: the scrubber keeps them) in batches at most
@@ -20,7 +20,7 @@ from PySide6.QtCore import Signal
 
 from core.diffusion.ddim import ddim_step, strided_timesteps
 from core.diffusion.ema import sampling_network
-from core.diffusion.frames import Frame, forward_frames, is_image_shape, make_frame, to_model_space
+from core.diffusion.frames import Frame, is_image_shape, make_frame, to_model_space
 from core.diffusion.sampling import guided_output, sample_frames
 from gendiff_gui.workers import Worker
 
@@ -33,7 +33,8 @@ class RunSpec:
     """One trajectory to compute.
 
     kind SAMPLE: `n` samples from noise with `sampler`, `steps`, `eta`, class `y`, guidance `w`, `seed`.
-    kind FORWARD: the noising chain of `x0` (data space) with noise seed `seed`, t = 0 .. T.
+    kind FORWARD: the noising chain of `x0` (data space) with noise seed `seed`, t = 0 .. T, beside the denoiser's
+    x̂₀ of each x_t (`forward_frames_predicted`).
     kind DENOISE: the reverse sampler from x_t, the FORWARD chain of `x0` with `seed` at step `t`, down to 0
     (its own noises come from `seed + 1`).
     """
@@ -123,7 +124,7 @@ def run_frames(spec: RunSpec, process, denoiser) -> Iterator[Frame]:
         return sample_frames(process, denoiser, spec.n, sampler=spec.sampler, steps=spec.steps, eta=spec.eta,
                              y=spec.y, guidance=spec.guidance, seed=spec.seed)
     if spec.kind == FORWARD:
-        return forward_frames(process, spec.x0, seed=spec.seed)
+        return forward_frames_predicted(process, denoiser, spec.x0, seed=spec.seed)
     if spec.kind == DENOISE:
         x_t = forward_state(process, spec.x0, spec.seed, spec.t)
         return denoise_frames(process, denoiser, x_t, spec.t, sampler=spec.sampler, steps=spec.steps,
@@ -187,20 +188,40 @@ class SamplingWorker(Worker):
         pending[run] = []
 
 
+def _x0_hat(process, net, x: torch.Tensor, t: int, labels: torch.Tensor | None, guidance: float,
+            clip: bool) -> torch.Tensor:
+    """x̂₀(x_t, t) in model space: DDPM's (x - sqrt(1 - alpha-bar_t) eps) / sqrt(alpha-bar_t) (Ho et al. 2020
+    eq. 15), the lecture's x + k (f(x) - x)."""
+    steps = torch.full((x.shape[0],), int(t), dtype=torch.long)
+    out = guided_output(net, x, steps, labels, guidance)
+    if process.kind == "lecture":
+        return process.predict_x0(x, int(t), out)
+    return process.predict_x0(x, steps, out, clip=clip)
+
+
 def predicted_x0(process, denoiser, x: np.ndarray, t: int, y: int | None = None,
                  guidance: float = 1.0) -> np.ndarray:
-    """The denoiser's x̂₀(x, t) for points x (n, d) at step t (GUI thread, a private copy of the network):
-    DDPM: (x - sqrt(1 - alpha-bar_t) eps) / sqrt(alpha-bar_t) (Ho et al. 2020 eq. 15); the lecture's process:
-    x + k (f(x) - x). At t = 0 it is x itself."""
+    """The denoiser's x̂₀(x, t) for points x (n, d) at step t (GUI thread, a private copy of the network).
+    At t = 0 it is x itself."""
     x = np.asarray(x, np.float32)
     if t <= 0:
         return x.copy()
-    net = sampling_network(denoiser)
-    xt = torch.from_numpy(x)
-    n = xt.shape[0]
-    steps = torch.full((n,), int(t), dtype=torch.long)
-    labels = None if y is None else torch.full((n,), int(y), dtype=torch.long)
+    labels = None if y is None else torch.full((len(x),), int(y), dtype=torch.long)
     with torch.no_grad():
-        out = guided_output(net, xt, steps, labels, guidance)
-        x0 = process.predict_x0(xt, int(t), out) if process.kind == "lecture" else process.predict_x0(xt, steps, out)
-    return x0.numpy()
+        return _x0_hat(process, sampling_network(denoiser), torch.from_numpy(x), t, labels, guidance,
+                       clip=False).numpy()
+
+
+def forward_frames_predicted(process, denoiser, x0: np.ndarray, seed: int = 0) -> Iterator[Frame]:
+    """core's `forward_frames` (the same chain from the same noises, t = 0 .. T) with x0_pred the denoiser's
+    unconditional x̂₀(x_t, t) instead of the true x_0: what it believes each noise level hides."""
+    net = sampling_network(denoiser)
+    x = to_model_space(torch.as_tensor(np.asarray(x0), dtype=torch.float32))
+    clip = x.dim() == 4
+    gen = torch.Generator().manual_seed(int(seed))
+    yield make_frame(0, x, x)
+    for t in range(1, process.timesteps + 1):
+        with torch.no_grad():
+            x = process.forward_step(x, t, torch.randn(x.shape, generator=gen))
+            x0_hat = _x0_hat(process, net, x, t, None, 1.0, clip)
+        yield make_frame(t, x, x0_hat)

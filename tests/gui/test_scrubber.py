@@ -142,6 +142,15 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     assert forward[0].t == 0 and forward.last.t == 40 and len(forward) == 41
     for image in forward[0].x_t[:, 0]:  # (up to the float rounding of pixels -> [-1, 1] -> pixels)
         np.testing.assert_allclose(image, chosen, atol=1e-6)
+    chain = list(mnist.task.forward_frames(forward[0].x_t * 0 + chosen, seed=0))  # core's chain, same noises
+    for frame, expected in zip(forward, chain):
+        np.testing.assert_array_equal(frame.x_t, expected.x_t)
+    with torch.no_grad():  # beside x_t: the denoiser's x0 estimate, not the original
+        x = forward_state(mnist.task.process, forward[0].x_t * 0 + chosen, 0, 30)
+        eps = mnist.task.module.average(x, torch.full((4,), 30))
+        abar = float(mnist.task.process.alpha_bar(30))
+        x0 = ((x - (1 - abar) ** 0.5 * eps) / abar ** 0.5).clamp(-1, 1)
+    np.testing.assert_allclose(forward[30].x0_pred, ((x0 + 1) / 2).numpy(), atol=1e-6)
     panel.scrubber.set_index(12)
     x_t_shown = forward[12].x_t
     panel.denoise_from_here()

@@ -25,7 +25,7 @@ def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_traini
     assert not panel.scrubber.playing
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert "Export diffusion animation (GIF)…" in texts and "Export diffusion frame (PNG, SVG)…" in texts
-    assert "Diffusion: Diffusion particles" in window.exportable_plots()
+    assert "Diffusion: particles" in window.exportable_plots()
 
 
 def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qtbot, window):
