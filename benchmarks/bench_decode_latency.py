@@ -7,11 +7,15 @@ For the MNIST MLP VAE (784-400-2) and the conv VAE, in turn: the main window wit
 re-encoding 5,000 codes, the views refreshing), and a separate thread posts mouse clicks (press + release) onto
 the map at random times and places, as a user's clicks arrive whatever the GUI thread is doing. The time runs
 from posting a click to the end of a forced repaint of the decoded image: `repaint()` is called in a slot of
-the map's `clicked` signal, after the panel's own slot has decoded the point and set the image. Reported per
-model: median, p99, max, the part spent handling the click once the GUI thread received it (the rest is
-waiting for the thread: other work, the OS scheduler, the GIL), and training steps/s meanwhile; the JSON line's median_ms / p99_ms are the worse of
-the two models. Goal: median <= 16 ms (one 60 Hz frame). Other processes on the machine inflate every figure:
-compare `load_avg` in the JSON line.
+the map's `clicked` signal, after the panel's own slot has decoded the point and set the image.
+
+Clicks come in blocks of ten that alternate between the panel live (following the snapshots: the reported
+figures) and the panel detached (training still running, the map and views idle): under the same load, the
+difference is what the panel's own refreshing costs a click. Reported per model, for the live blocks: median,
+p99, max, the part spent handling the click once the GUI thread had it (the rest is waiting for the thread:
+other work, the OS scheduler, the GIL); the detached blocks' median and p99; training steps/s meanwhile. The
+JSON line's median_ms / p99_ms are the worse of the two models. Goal: median <= 16 ms (one 60 Hz frame).
+Other processes on the machine inflate every figure: see `load_avg` in the JSON line, and `--no-training`.
 """
 from __future__ import annotations
 
