@@ -160,3 +160,25 @@ def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, va
     assert len(panel.map.points()) == 0 and panel.probe_tile.shown() is None
     panel.set_experiment(vae)  # and back
     qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=10000)
+
+
+def test_presentation_look_scales_text_and_points_with_the_application_font(qtbot, vae):
+    from PySide6.QtWidgets import QApplication
+
+    from gendiff_gui.theme import PRESENTATION, apply_theme
+
+    panel = _panel(qtbot, vae)
+    app = QApplication.instance()
+    font, palette, style = app.font(), app.palette(), app.style().name()
+    before = (panel.map.scatter.opts["size"], panel.interpolation.formula.font().pointSizeF())
+    try:
+        apply_theme(app, PRESENTATION)
+        panel.apply_theme(PRESENTATION)
+        after = (panel.map.scatter.opts["size"], panel.interpolation.formula.font().pointSizeF())
+        assert after[0] > before[0] and after[1] > 1.5 * before[1]
+        assert len(panel.map.legend.items) == 10
+        assert len(panel.map.points()) == 1000  # nothing lost on the way
+    finally:  # the application as the other tests expect it
+        app.setStyle(style)
+        app.setPalette(palette)
+        app.setFont(font)
