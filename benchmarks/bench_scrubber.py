@@ -11,8 +11,9 @@ fps_2d_field: the same with the vector field on (21 x 21 arrows, computed once p
 fps_images: the same for a grid of 64 MNIST-size images beside their 64 x0 predictions (a tiny conditional U-Net,
     DDIM, 20 steps). Goal >= 30.
 trajectory_mb: peak memory (tracemalloc, numpy's allocations included) of keeping a 1000-step trajectory of 64
-    28x28 images in a `Trajectory` with its default budget (240 MB kept, room for frames in flight): the real forward chain of a T = 1000 DDPM
-    (1001 frames of x_t and x0 for 64 images, 0.4 MB a frame, 392 MB if all were kept). Goal <= 256.
+    28x28 images in a `Trajectory` with its default budget (240 MB kept, room for frames in flight): the real
+    forward chain of a T = 1000 DDPM (1001 frames of x_t and x0 for 64 images, 0.4 MB a frame, 392 MB if all
+    were kept). Goal <= 256.
 The sampling itself runs in the panel's worker thread before timing starts (torch with one thread).
 """
 from __future__ import annotations

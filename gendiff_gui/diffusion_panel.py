@@ -11,8 +11,8 @@ the weights; its frames fill bounded `Trajectory`s while it runs, so playing sta
 (new settings, new weights) replaces the current one: the old worker is asked to stop and its late frames are
 dropped by tag. With "Follow training" on, a finished run that has reached t = 0 starts again with the newest
 weights, so a class watches noise become the data better and better while the model trains.
-The vector field (2-D) shows, on a grid, arrows from x toward x̂₀(x, t): the denoiser's predicted x₀ at the frame's t
-(for DDPM and the lecture's process alike), scaled together so the longest fits one grid cell.
+The vector field (2-D) shows, on a grid, arrows from x toward x̂₀(x, t): the denoiser's predicted x₀ at the
+frame's t (for DDPM and the lecture's process alike), scaled together so the longest fits one grid cell.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from gendiff_gui.views.vector_field import fit_lengths, grid_points
 PARTICLES, IMAGES = 2000, 16  # default sample counts
 TRACKED = 6  # particles with a trail ...
 TRAIL_FRAMES = 40  # ... over their last 40 kept frames (a whole DDPM path is a tangle)
-FIELD_CELLS = 21
+FIELD_CELLS = 17
 FORWARD_COPIES = 16  # forward mode noises at most this many copies of the chosen image (each its own noise)
 FOLLOW_DELAY_MS = 300
 STOP_WAIT_MS = 3000
@@ -233,11 +233,11 @@ class DiffusionPanel(QWidget):
             self._set_extent()
 
     def _set_extent(self) -> None:
-        """A fixed square view holding the data and the prior's bulk (3 std), the faint data picture behind."""
+        """A fixed square view holding the data and most of x_T (2.6 prior std: ~98 %), the faint data behind."""
         data = self._test_x
         spread = float(np.abs(data).max()) * 1.1 if len(data) else 3.0
         prior = float(getattr(self._process, "sigma", 1.0))
-        half = max(spread, 3.0 * prior)
+        half = max(spread, 2.6 * prior)
         extent = (-half, half, -half, half)
         for view in self.particles:
             view.set_extent(extent)

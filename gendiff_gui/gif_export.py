@@ -2,7 +2,8 @@
 
 The GIF is recorded by `GifRecorder` one frame per event-loop turn (the window stays responsive): for each chosen
 frame a `render(i)` callback shows frame i and returns a picture of it; the pictures are scaled to `width`,
-reduced to a 64-colour palette (no dithering: flat colours compress well) and written with Pillow at the end.
+mapped to one palette of 96 colours taken from the first, middle and last frames (so a colour stays the same colour
+through the animation; no dithering: flat colours compress well) and written with Pillow at the end.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ FRAME_FILTER = "PNG image (*.png);;SVG image (*.svg)"
 GIF_FILTER = "Animated GIF (*.gif)"
 GIF_FRAMES = 80  # at most this many frames in a GIF (evenly spaced over the run, first and last included)
 GIF_WIDTH = 720
-GIF_COLORS = 64
+GIF_COLORS = 96
 HOLD_LAST_MS = 1500  # the final picture stays a moment before the GIF loops
 
 
@@ -94,6 +95,7 @@ class GifRecorder(QObject):
         self._frame_ms = int(round(1000.0 / fps))
         self._width = width
         self._frames: list[Image.Image] = []
+        self._palette: Image.Image | None = None
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._step)
 
@@ -105,18 +107,30 @@ class GifRecorder(QObject):
         if not self._indices:
             self.failed.emit("nothing to record yet")
             return
-        self._frames = []
+        self._frames, self._palette = [], None
         self._timer.start()
 
     def cancel(self) -> None:
         self._timer.stop()
         self._frames = []
 
+    def _shared_palette(self) -> Image.Image:
+        """A palette image for every frame, from the first, middle and last pictures stacked."""
+        ends = self._indices[0], self._indices[len(self._indices) // 2], self._indices[-1]
+        pictures = [to_pil(self._render(i), self._width) for i in ends]
+        stack = Image.new("RGB", (pictures[0].width, sum(p.height for p in pictures)))
+        top = 0
+        for picture in pictures:
+            stack.paste(picture, (0, top))
+            top += picture.height
+        return stack.quantize(GIF_COLORS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
     def _step(self) -> None:
         try:
+            if self._palette is None:
+                self._palette = self._shared_palette()
             picture = to_pil(self._render(self._indices[len(self._frames)]), self._width)
-            self._frames.append(picture.quantize(GIF_COLORS, method=Image.Quantize.MEDIANCUT,
-                                                 dither=Image.Dither.NONE))
+            self._frames.append(picture.quantize(palette=self._palette, dither=Image.Dither.NONE))
             self.progress.emit(len(self._frames), len(self._indices))
             if len(self._frames) < len(self._indices):
                 self._timer.start()

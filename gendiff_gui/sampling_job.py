@@ -1,11 +1,12 @@
-"""Sampling jobs for the scrubber: run specs, "denoise from x_t at step t", and a worker streaming frames from a QThread.
+"""Sampling jobs for the scrubber: run specs, "denoise from x_t at step t", a worker streaming frames from a QThread.
 
 A `RunSpec` says what one trajectory is: a sampling run from noise (core's `sample_frames`), the forward noising of
-given data (core's `forward_frames` chain, with the denoiser's x̂₀ of each x_t), or the reverse sampler started from the forward chain's x_t at a step t
-(`denoise_frames`, defined here: core's sampler always starts from x_T). A `SamplingWorker` runs one or more specs
-(two for "same seed, two samplers") in its own QThread through `jobs.Job`, interleaved so that they reach each t at
-about the same time, and emits every frame (none is skipped: the scrubber keeps them) in batches at most
-`emit_hz` times a second. Each worker gets its own copy of the network, so nothing it touches is shared.
+given data (core's `forward_frames` chain, with the denoiser's x̂₀ of each x_t), or the reverse sampler started
+from the forward chain's x_t at a step t (`denoise_frames`, defined here: core's sampler always starts from x_T).
+A `SamplingWorker` runs one or more specs (two for "same seed, two samplers") in its own QThread through
+`jobs.Job`, interleaved so that they reach each t at about the same time, and emits every frame (none is skipped:
+the scrubber keeps them) in batches at most `emit_hz` times a second. Each worker gets its own copy of the
+network, so nothing it touches is shared.
 """
 from __future__ import annotations
 

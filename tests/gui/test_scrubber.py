@@ -1,4 +1,4 @@
-"""The diffusion scrubber: frames shown are the sampler's own, playing while sampling, guidance, forward mode, memory."""
+"""The diffusion scrubber: the frames shown are the sampler's, playing while sampling, guidance, forward, memory."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The diffusion panel inside the main window: its tab, Space for the scrubber, File menu exports, train on a drawing."""
+"""The diffusion panel in the main window: its tab, Space for the scrubber, File menu exports, training a drawing."""
 from __future__ import annotations
 
 import numpy as np
