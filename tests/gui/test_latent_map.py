@@ -21,7 +21,7 @@ def vae() -> Experiment:
 
 
 def _panel(qtbot, experiment, **kwargs) -> LatentPanel:
-    panel = LatentPanel(map_points=kwargs.pop("map_points", 2000), **kwargs)
+    panel = LatentPanel(map_points=kwargs.pop("map_points", 1000), **kwargs)
     qtbot.addWidget(panel)
     panel.resize(1400, 900)
     panel.show()
@@ -111,7 +111,7 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
 
 def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
     panel = install(window)
-    window.start(SMALL_VAE.replace(steps=80, lr=3e-3))
+    window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
     qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=15000)
     before = panel.map.points()
     passes = []
