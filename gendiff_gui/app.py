@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from core.config import ALL_MODELS, ExperimentConfig
 from core.defaults import defaults_for
 from gendiff_gui.fields import NAMED_DATASETS
+from gendiff_gui.lessons import LESSONS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -14,6 +16,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="gendiff-gui",
         description="Train auto-encoders and diffusion models live and watch what they learn.")
     parser.add_argument("--checkpoint", metavar="FILE", help="open a saved model (.safetensors)")
+    parser.add_argument("--lesson", type=int, choices=[item.number for item in LESSONS], metavar="N",
+                        help="open lesson N (1-8) of the lecture: its bundled model, data and views")
     parser.add_argument("--dataset", choices=NAMED_DATASETS, help="dataset of a new model (default: the last used)")
     parser.add_argument("--model", choices=ALL_MODELS, help="model of a new model (default: the last used)")
     parser.add_argument("--presentation", action="store_true",
@@ -36,6 +40,8 @@ def run(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.threads import configure_threads
+    from gendiff_gui import startup_probe
+    from gendiff_gui.lesson_runner import startup_lesson
     from gendiff_gui.main_window import MainWindow
     from gendiff_gui.quit_signals import install_quit_handlers
     from gendiff_gui.settings import APPLICATION, ORGANIZATION, load_config, open_settings
@@ -52,9 +58,19 @@ def run(argv: list[str]) -> int:
     window.session.message.connect(reporter.message)
     window.session.state_changed.connect(reporter.state)
     presentation = window.restore_settings() or args.presentation
-    window.start(initial_config(args, load_config(settings)), checkpoint=args.checkpoint, train=args.train)
+    lesson, first_launch = startup_lesson(settings, args.lesson, bool(args.checkpoint or args.model or args.dataset))
+    if lesson is None:
+        window.start(initial_config(args, load_config(settings)), checkpoint=args.checkpoint, train=args.train)
+    else:
+        window.lessons.open(lesson)
+        if args.train:
+            window.session.train()
     heartbeat = install_quit_handlers(app, window)
     window.show()
+    if first_launch:
+        window.lessons.show_start_page()
+    if os.environ.get(startup_probe.ENV):
+        startup_probe.install(app, window)
     if presentation:
         window.set_presentation(True)
     code = app.exec()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWind
 
 from core.config import ExperimentConfig
 from gendiff_gui import export, pyside_refcount, session as session_states  # noqa: F401 (pyside_refcount: see it)
+from gendiff_gui import lesson_runner
 from gendiff_gui.actions import create_actions
 from gendiff_gui.experiment_panel import ExperimentPanel
 from gendiff_gui.jobs import Job
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus(self.statusBar())
         self._connect()
         install_views(self)
+        self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (gendiff_gui/lessons.py)
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
