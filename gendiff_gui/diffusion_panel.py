@@ -61,7 +61,6 @@ class DiffusionPanel(QWidget):
         self._seed0, self._budget = seed, budget_bytes
         self._net: SnapshotNet | None = None
         self._process = None
-        self._config: ExperimentConfig | None = None
         self._is_image = False
         self._test_x = np.zeros((0, 2), np.float32)
         self._dropped: tuple[str, np.ndarray] | None = None
@@ -74,7 +73,7 @@ class DiffusionPanel(QWidget):
         self._field_net = None
         self._field_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._stale = False
-        self._fresh = False
+        self._weights: dict[str, np.ndarray] = {}
         self._recorder: GifRecorder | None = None
         self._build()
         self._wire()
@@ -133,7 +132,7 @@ class DiffusionPanel(QWidget):
         c.save_frame_requested.connect(lambda: self.save_frame())
         c.save_gif_requested.connect(lambda: self.export_gif())
         self.scrubber.index_changed.connect(lambda _i: self._show())
-        self.scrubber.reached_end.connect(self._follow_timer.start)
+        self.scrubber.reached_end.connect(lambda: self._maybe_follow(ended=True))
         self.canvas.train_requested.connect(self.train_on_points)
         self.drop_target.dropped.connect(self._on_drop)
         self.loader.loaded.connect(self._on_dropped_image)
@@ -168,10 +167,8 @@ class DiffusionPanel(QWidget):
 
     def _keys_for_scrubber(self) -> bool:
         focus = self.focusWidget()
-        if focus is None or focus is self or focus is self.scrubber.slider:
-            return self.tabs.currentIndex() == 0
-        return not isinstance(focus, (QAbstractSpinBox, QLineEdit, QAbstractSlider, QComboBox)) and \
-            self.tabs.currentIndex() == 0
+        editing = isinstance(focus, (QAbstractSpinBox, QLineEdit, QAbstractSlider, QComboBox))
+        return self.tabs.currentIndex() == 0 and (focus is self.scrubber.slider or not editing)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if (event.modifiers() == Qt.KeyboardModifier.NoModifier and self.tabs.currentIndex() == 0
@@ -194,29 +191,30 @@ class DiffusionPanel(QWidget):
         self._stop_runs()
         config = experiment.config
         if config.family != "diffusion":
-            self._net, self._process, self._config = None, None, None
+            self._net, self._process = None, None
             return
         self._net = SnapshotNet(experiment.module)
+        self._weights = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}
         self._process = experiment.task.process
-        self._config = config
         shape = tuple(experiment.train_data.data_shape)
         self._is_image = len(shape) == 3
         self._test_x = experiment.test_data.x
         self._dropped = None
         self._configure(experiment)
         self._stale = False
-        self._fresh = True
         self.resample(autoplay=True)
 
     def set_snapshot(self, snapshot: dict[str, np.ndarray]) -> None:
         """New weights: used by the next run (with Follow training, as soon as the current one has reached t = 0).
-        The first snapshot after `set_experiment` holds the weights just copied and changes nothing."""
-        if self._fresh:
-            self._fresh = False
+        Weights equal to those on screen (the snapshot that comes with a new experiment) change nothing."""
+        if self._net is None or not self._net.fits(snapshot):
             return
-        if self._net is not None and self._net.load(snapshot):
-            self._stale = True
-            self._follow_timer.start()
+        if all(np.array_equal(v, self._weights[k]) for k, v in snapshot.items()):
+            return
+        self._net.load(snapshot)
+        self._weights = snapshot
+        self._stale = True
+        self._follow_timer.start()
 
     def _configure(self, experiment) -> None:
         """Controls for this model: its samplers, steps 1..T, its classes, a forward source of the right kind."""
@@ -292,8 +290,8 @@ class DiffusionPanel(QWidget):
         self._worker, self._stale = worker, False
         self._jobs.append(job)
         self.job_started.emit(job)
-        for view, visible in zip((self.particles[1], self.grids[1]), (len(specs) > 1,) * 2):
-            view.setVisible(visible)
+        for view in (self.particles[1], self.grids[1]):
+            view.setVisible(len(specs) > 1)
         self.scrubber.set_horizon(self._process.timesteps)
         self.scrubber.clear()
         self.controls.set_denoising(specs[0].kind == DENOISE)
@@ -354,10 +352,12 @@ class DiffusionPanel(QWidget):
     def trajectories(self) -> list[Trajectory]:
         return list(self._trajectories)
 
-    def _maybe_follow(self) -> None:
-        """With Follow training: new weights and a run that has played to its end -> sample again, and play."""
+    def _maybe_follow(self, ended: bool = False) -> None:
+        """With Follow training: new weights and a run that has played to its end (`ended`: just now, also when
+        looping) or rests there -> sample again, and play."""
+        at_end = ended or self.scrubber.at_end
         if (self.controls.follow.isChecked() and self._stale and self._net is not None and not self.running
-                and self._recorder is None and self.scrubber.at_end and not self.scrubber.slider.isSliderDown()
+                and self._recorder is None and at_end and not self.scrubber.slider.isSliderDown()
                 and self._specs and self._specs[0].kind == SAMPLE):
             self.resample(autoplay=True)
 

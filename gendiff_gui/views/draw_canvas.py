@@ -77,6 +77,10 @@ class DrawCanvas(QWidget):
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.box.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0.02)
         self.box.setBorder(pg.mkPen("#9A9A9A", width=1))
+        self.area = pg.PlotCurveItem([-EXTENT, EXTENT, EXTENT, -EXTENT, -EXTENT],
+                                     [-EXTENT, -EXTENT, EXTENT, EXTENT, -EXTENT],
+                                     pen=pg.mkPen("#B8B8B8", width=1.5, style=Qt.PenStyle.DashLine))
+        self.box.addItem(self.area, ignoreBounds=True)  # where points can go
         self.cloud = DotCloudItem(color="#111111", size=5.0, alpha=200)
         self.cursor = pg.PlotCurveItem(pen=pg.mkPen("#C84300", width=2))
         self.box.addItem(self.cloud, ignoreBounds=True)

@@ -25,7 +25,7 @@ KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt
 class Scrubber(QWidget):
     index_changed = Signal(int)  # the frame to show
     playing_changed = Signal(bool)
-    reached_end = Signal()  # playing arrived at the last frame of a complete run
+    reached_end = Signal()  # playing arrived at the last frame of a complete run (also when it loops)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,6 +240,7 @@ class Scrubber(QWidget):
                 self._credit = 0.0  # wait for the sampler: no catching up in a burst
                 return
             if self.loop.isChecked():
+                self.reached_end.emit()  # (a listener may start a new run here)
                 self.set_index(0)
                 return
             self.pause()

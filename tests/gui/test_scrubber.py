@@ -242,3 +242,22 @@ def test_trajectory_keeps_every_frame_under_budget_then_every_other_with_t_T_and
 def test_forward_spec_describes_itself():
     assert "forward" in RunSpec(kind=FORWARD).describe(100)
     assert RunSpec(sampler="ddim", steps=20, eta=0.5).describe(100) == "DDIM · 20 steps · η = 0.5"
+
+
+def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_to_t0(qtbot, moons):
+    panel = _panel(qtbot, moons, particles=40)
+    panel.scrubber.set_speed(240)
+    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.running, timeout=15000)
+    first = panel.trajectories[0]
+    panel.set_snapshot({k: v.numpy().copy() for k, v in moons.module.state_dict().items()})  # the same weights
+    qtbot.wait(400)
+    assert panel.trajectories[0] is first  # nothing new to show
+    weights = {k: v.numpy().copy() for k, v in moons.module.state_dict().items()}
+    for key in weights:
+        if key.startswith("average.") and key.endswith("out.bias"):
+            weights[key] = weights[key] + 0.5  # as if training had moved the output layer
+    panel.set_snapshot(weights)
+    qtbot.waitUntil(lambda: panel.trajectories[0] is not first and not panel.running, timeout=15000)
+    assert panel.scrubber.playing or panel.scrubber.at_end
+    assert np.abs(panel.trajectories[0].last.x_t - first.last.x_t).max() > 1e-3
+    _close(panel)
