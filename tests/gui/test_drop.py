@@ -161,14 +161,18 @@ def test_a_thousand_files_load_in_chunks_without_freezing_the_window(qtbot, pane
     panel.drops.loader.progress.connect(lambda done, total: progress.append((done, total)))
     messages = []
     panel.message.connect(lambda level, text: messages.append(text))
-    heartbeat.start()
     _drop(panel, _files(folder))
     assert not panel.dropped.progress.isHidden() and "Loading 1000" in panel.status.text()
+    t0 = time.perf_counter()
+    heartbeat.start()
     qtbot.waitUntil(lambda: panel.dropped.count() == 1000, timeout=60000)
     heartbeat.stop()
+    total = time.perf_counter() - t0
     assert len(progress) > 20 and progress[-1] == (1000, 1000)  # many small chunks, progress shown
-    gaps = np.diff(ticks)
-    assert gaps.max() < 0.25, f"the event loop stalled for {gaps.max() * 1000:.0f} ms"
+    gaps = np.diff([t0, *ticks])
+    # Loading in one go would stall the loop for the whole load; in chunks the longest stall is a small part of
+    # it (a bound relative to the load's duration, so that a busy machine slows both alike).
+    assert len(ticks) > 20 and gaps.max() < max(0.1, 0.2 * total), f"stalled {gaps.max():.2f} s of {total:.2f} s"
     assert panel.dropped.progress.isHidden()
     assert len(panel.map.markers.getData()[0]) == 1000
     assert any("1 file(s) in dropped folders skipped" in m for m in messages)  # README.txt, by its name
