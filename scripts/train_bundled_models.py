@@ -36,7 +36,7 @@ def bundle() -> dict[str, list[str]]:
     for data in ("moons", "8gaussians"):
         runs[f"{data}-lecture"] = ["--model", "gaussian-diffusion", "--dataset", data, "--steps", "8000"]
     runs["mnist-conditional-diffusion"] = ["--model", "diffusion", "--dataset", "mnist", "--conditional",
-                                           "--steps", "12000"]
+                                           "--channels", "16", "--steps", "12000", "--save-every", "300", "--resume"]
     return runs
 
 

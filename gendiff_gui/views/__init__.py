@@ -24,5 +24,7 @@ def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there)."""
     # e.g. window.add_view("Latent map", LatentMapView(window.snapshots), families={"autoencoder", "vae"})
     from gendiff_gui import diffusion_panel  # the scrubber, sample grids and drawing canvas of diffusion models
+    from gendiff_gui import latent_panel  # the latent map and what decodes from it (auto-encoders, VAEs)
 
+    latent_panel.install(window)
     diffusion_panel.install(window)
