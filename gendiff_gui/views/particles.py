@@ -3,6 +3,8 @@
 Thousands of particles change every frame, so the cloud is one item (`DotCloudItem`) that stores the array and
 paints it as pixmap fragments of one pre-drawn dot (about 1 ms for 5,000 points), instead of a ScatterPlotItem
 whose setData rebuilds a record per point (about 17 ms). Every item is created once and updated with set/setData.
+The plot is kept square, so what is shown is exactly the fixed extent; what lies outside it is left out of
+vector exports too (Qt's SVG generator ignores the view's clipping).
 """
 from __future__ import annotations
 
@@ -85,8 +87,14 @@ class DotCloudItem(pg.GraphicsObject):
         py = np.clip(m.m12() * x + m.m22() * y + m.dy(), -LIMIT, LIMIT)
         painter.resetTransform()
         engine = painter.paintEngine()
-        if engine is not None and engine.type() != QPaintEngine.Type.Raster:  # SVG, PDF: real circles
+        if engine is not None and engine.type() != QPaintEngine.Type.Raster:  # SVG, PDF: real circles ...
+            box = self.getViewBox()
+            if box is not None:  # ... of the points in view only (vector engines do not clip)
+                view = box.viewRect()
+                inside = ((x >= view.left()) & (x <= view.right()) & (y >= view.top()) & (y <= view.bottom()))
+                px, py = px[inside], py[inside]
             path = QPainterPath()
+            path.setFillRule(Qt.FillRule.WindingFill)  # overlapping dots stay filled
             r = self._size / 2
             for cx, cy in zip(px, py):
                 path.addEllipse(QRectF(cx - r, cy - r, self._size, self._size))
@@ -121,6 +129,22 @@ def _faint_lut() -> np.ndarray:
     return (white + ramp ** 0.6 * (np.array(DATA_COLOR) - white)).astype(np.uint8)
 
 
+class SquareHolder(QWidget):
+    """Holds one widget as the largest square that fits, centred."""
+
+    def __init__(self, child: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.child = child
+        child.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(child.minimumSize())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        side = min(self.width(), self.height())
+        self.child.setGeometry((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+        super().resizeEvent(event)
+
+
 class ParticlesView(QWidget):
     """numpy in: `set_extent`, `set_data_picture`, `set_particles`, `set_trails`, `set_field` / `clear_field`,
     `set_title`. The plot (for export) is `plot`; the view never changes its range by itself."""
@@ -151,7 +175,8 @@ class ParticlesView(QWidget):
         self.cloud = DotCloudItem()
         self.trails = [pg.PlotCurveItem(pen=pg.mkPen(c, width=2.5), antialias=True, connect="finite")
                        for c in TRAIL_COLORS[:trails]]
-        self.heads = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#000", width=1.5))
+        # a handful of symbols drawn one by one (the pixmap atlas of the default comes out wrong in SVG)
+        self.heads = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#000", width=1.5), useCache=False)
         self._head_brushes = [pg.mkBrush(c) for c in TRAIL_COLORS[:trails]]
         for z, item in enumerate((self.data_picture, self.field, self.cloud, *self.trails, self.heads)):
             if item.zValue() == 0:
@@ -163,7 +188,7 @@ class ParticlesView(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.title)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(SquareHolder(self.canvas), 1)
         self.apply_fonts()
 
     # ----- numpy in -----
@@ -199,9 +224,12 @@ class ParticlesView(QWidget):
                 curve.setData([], [])
             self.heads.setData([], [])
             return
+        x0, x1, y0, y1 = self._extent
+        outside = (paths[..., 0] < x0) | (paths[..., 0] > x1) | (paths[..., 1] < y0) | (paths[..., 1] > y1)
+        shown = np.where(outside[..., None], np.nan, paths)  # cut where a trail leaves the view
         for i, curve in enumerate(self.trails):
             if i < len(paths):
-                curve.setData(paths[i, :, 0], paths[i, :, 1])
+                curve.setData(shown[i, :, 0], shown[i, :, 1])
             else:
                 curve.setData([], [])
         heads = paths[: len(self.trails), -1]
