@@ -50,7 +50,7 @@ class ExperimentConfig:
     # diffusion
     timesteps: int = 200  # T: number of noising steps
     schedule: str = "linear"  # DDPM beta schedule: linear | cosine
-    diffusion_sigma: float = 1.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1
+    diffusion_sigma: float = 2.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1 (2 = twice unit-scale data's std)
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net

@@ -17,14 +17,15 @@ import torch
 SCHEDULES = ("linear", "cosine")
 
 
-def linear_betas(timesteps: int) -> torch.Tensor:
+def linear_betas(timesteps: int, max_beta: float = 0.999) -> torch.Tensor:
     """Ho et al. 2020 Sec. 4: beta linear from 1e-4 to 0.02 for T = 1000, rescaled for other T.
 
     The rescaling (start and end multiplied by 1000 / T) is Nichol & Dhariwal 2021's, so that the total noise
-    added, and so alpha-bar_T, stays about the same whatever T is.
+    added, and so alpha-bar_T, stays about the same whatever T is. For T < 51 that would make beta exceed 1, so
+    beta is clipped at `max_beta` = 0.999, as for the cosine schedule.
     """
     scale = 1000.0 / timesteps
-    return torch.linspace(scale * 1e-4, scale * 0.02, timesteps, dtype=torch.float64)
+    return torch.linspace(scale * 1e-4, scale * 0.02, timesteps, dtype=torch.float64).clamp(max=max_beta)
 
 
 def cosine_alpha_bar(t: torch.Tensor, timesteps: int, s: float = 0.008) -> torch.Tensor:

@@ -33,8 +33,9 @@ class DiffusionTask:
 
     loss(x, y): DDPM -> L_simple = E || eps - eps_theta(x_t, t) ||^2 (Ho et al. 2020 eq. 14);
     lecture -> E || f_theta(x_{t+dt}, t+dt) - x_t ||^2 (the lecture's denoising objective). Parts: "total",
-    "denoise" (the same number), and for the lecture "reducible" = ||f - E[x_t | x_{t+dt}, x_0]||^2 (no gradient):
-    the part of the loss the network can still lower; the rest is the irreducible noise sigma^2 dt (k-1)/k.
+    "denoise" (the same number), and for the lecture "bridge" = ||f - E[x_t | x_{t+dt}, x_0]||^2 (no gradient):
+    the lecture's loss minus the noise of its target (sigma^2 dt (k-1)/k per coordinate, which dwarfs what the
+    network learns), so its curve shows the learning that the total's curve hides.
     Classifier-free guidance training (Ho & Salimans 2022 Algorithm 1): with a conditional denoiser each label is
     replaced by the null class (index num_classes) with probability `cond_drop`. Noise comes from torch's global
     RNG, so the training loop's torch.manual_seed makes a run repeatable.
@@ -74,8 +75,8 @@ class DiffusionTask:
             f = self.module(x_next, t, labels)
             total = denoising_objective(f, target)
             with torch.no_grad():
-                reducible = denoising_objective(f, self.process.bridge_mean(x0, t, x_next))
-            return {"total": total, "denoise": total.detach(), "reducible": reducible}
+                bridge = denoising_objective(f, self.process.bridge_mean(x0, t, x_next))
+            return {"total": total, "denoise": total.detach(), "bridge": bridge}
         x_t, eps = self.process.training_pair(x0, t, torch.randn_like(x0))
         total = denoising_objective(self.module(x_t, t, labels), eps)
         return {"total": total, "denoise": total.detach()}
