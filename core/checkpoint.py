@@ -53,7 +53,7 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
     """
     path = Path(path)
     arrays = {k: (v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v)) for k, v in state.items()}
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    arrays = {k: np.ascontiguousarray(v).reshape(v.shape) for k, v in arrays.items()}  # a scalar stays 0-d
     header = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -167,14 +167,20 @@ def check_state_matches(module: torch.nn.Module, state: dict[str, np.ndarray], s
     problems = [f"missing {k}" for k in sorted(expected.keys() - got.keys())]
     problems += [f"unexpected {k}" for k in sorted(got.keys() - expected.keys())]
     problems += [f"{k}: shape {got[k]} instead of {expected[k]}" for k in sorted(expected.keys() & got.keys())
-                 if expected[k] != got[k]]
+                 if not _same_shape(got[k], expected[k])]
     if problems:
         shown = "; ".join(problems[:8]) + (f"; and {len(problems) - 8} more" if len(problems) > 8 else "")
         raise CheckpointError(f"the {source} does not match this model's architecture: {shown}")
 
 
+def _same_shape(got: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """Equal shapes; or a scalar and a one-element vector (files written before scalars were kept 0-d)."""
+    return got == expected or (len(got) <= 1 and len(expected) <= 1 and np.prod(got) == np.prod(expected) == 1)
+
+
 def load_state_into(module: torch.nn.Module, state: dict[str, np.ndarray], source: str = "checkpoint") -> None:
     """Copy validated weights into `module` (CPU tensors; a GPU-saved checkpoint loads the same way)."""
     check_state_matches(module, state, source)
-    tensors = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in state.items()}
+    shapes = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    tensors = {k: torch.from_numpy(np.array(v, copy=True).reshape(shapes[k])) for k, v in state.items()}
     module.load_state_dict(tensors, strict=True)

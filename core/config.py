@@ -10,6 +10,7 @@ AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
 DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion")
 ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS
+MAX_TIMESTEPS = 100_000
 
 MODEL_DESCRIPTIONS = {
     "linear-ae": "linear auto-encoder z = Wx, x~ = Vz (the lecture's first model)",
@@ -94,6 +95,8 @@ class ExperimentConfig:
             problems.append("beta must be >= 0")
         if self.timesteps < 2:
             problems.append("timesteps must be at least 2")
+        elif self.timesteps > MAX_TIMESTEPS:  # the noise schedules hold T values each: bounded memory
+            problems.append(f"timesteps must be at most {MAX_TIMESTEPS:,}")
         if self.schedule not in ("linear", "cosine"):
             problems.append("schedule must be 'linear' or 'cosine'")
         if not (self.lr > 0):

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from core.autoencoder_task import AutoencoderTask, VAETask
-from core.checkpoint import Checkpoint, load_checkpoint, load_state_into, save_checkpoint
+from core.checkpoint import (Checkpoint, CheckpointError, check_state_matches, load_checkpoint, load_state_into,
+                             save_checkpoint)
 from core.config import ExperimentConfig
 from core.data import ArrayDataset, load_dataset
 from core.models.autoencoders import LinearAutoencoder, conv_autoencoder, mlp_autoencoder
@@ -41,6 +42,20 @@ def build_task(config: ExperimentConfig, data_shape: tuple[int, ...], num_classe
     from core.diffusion.task import build_diffusion  # imported lazily: auto-encoder users never pay for it
 
     return build_diffusion(config, data_shape, num_classes)
+
+
+def _device_here(name: str) -> str:
+    """`name` if this machine has that device, else "cpu" (a checkpoint saved on a GPU opens on a CPU-only machine)."""
+    try:
+        kind = torch.device(name).type
+    except (RuntimeError, TypeError, ValueError):
+        return "cpu"
+    if kind == "cuda" and torch.cuda.is_available():
+        return name
+    mps = getattr(torch.backends, "mps", None)
+    if kind == "mps" and mps is not None and mps.is_available():
+        return name
+    return "cpu"
 
 
 def batches(data: ArrayDataset, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -82,6 +97,10 @@ class Experiment:
         config = config.validate()
         train_data = load_dataset(config.dataset, "train", seed=config.seed, points=points)
         test_data = load_dataset(config.dataset, "test", seed=config.seed, points=points)
+        return cls._assemble(config, train_data, test_data)
+
+    @classmethod
+    def _assemble(cls, config: ExperimentConfig, train_data: ArrayDataset, test_data: ArrayDataset) -> "Experiment":
         task = build_task(config, train_data.data_shape, train_data.num_classes)
         module = task.module
         if isinstance(module, LinearAutoencoder):
@@ -97,13 +116,34 @@ class Experiment:
 
     @classmethod
     def from_loaded(cls, ckpt: Checkpoint, points: np.ndarray | None = None) -> "Experiment":
+        """Rebuild the checkpoint's experiment on this machine; raises CheckpointError (and nothing else) when its
+        settings cannot build a model or its weights do not fit it.
+
+        The file's settings are not trusted: the network is first built on torch's "meta" device (shapes only,
+        nothing allocated) and compared with the weights, so settings claiming a huge network are refused before
+        any memory is spent. A checkpoint holds no device: one trained on a GPU opens on the CPU here.
+        """
         meta = ckpt.metadata
-        if points is None and meta.get("points") is not None:
-            points = np.asarray(meta["points"], dtype=np.float32)
-        exp = cls.create(ckpt.config, points=points)
-        load_state_into(exp.module, ckpt.state)
-        exp.steps_done = int(meta.get("steps", 0))
-        exp.seconds_done = float(meta.get("seconds", 0.0))
+        config = ckpt.config.replace(device=_device_here(ckpt.config.device))
+        try:
+            if points is None and meta.get("points") is not None:
+                points = np.asarray(meta["points"], dtype=np.float32)
+            config = config.validate()
+            train_data = load_dataset(config.dataset, "train", seed=config.seed, points=points)
+            test_data = load_dataset(config.dataset, "test", seed=config.seed, points=points)
+            with torch.device("meta"):
+                shapes = build_task(config.replace(device="meta"), train_data.data_shape, train_data.num_classes)
+            check_state_matches(shapes.module, ckpt.state)
+            exp = cls._assemble(config, train_data, test_data)
+            load_state_into(exp.module, ckpt.state)
+            exp.steps_done = int(meta.get("steps", 0))
+            exp.seconds_done = float(meta.get("seconds", 0.0))
+        except CheckpointError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, RuntimeError, MemoryError,
+                AssertionError, NotImplementedError) as exc:
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            raise CheckpointError(f"the checkpoint's settings cannot build a model here: {reason}") from exc
         return exp
 
     def batches(self, seed: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:

@@ -1,4 +1,4 @@
-"""Test setup: Qt runs offscreen; GUI tests fail on a leaked running QThread or on any Qt warning."""
+"""Test setup: Qt runs offscreen; GUI and reliability tests fail on a leaked running QThread or on any Qt warning."""
 from __future__ import annotations
 
 import os
@@ -12,17 +12,19 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 GUI_DIR = Path(__file__).parent / "gui"
+GUARDED_DIRS = (GUI_DIR, Path(__file__).parent / "reliability")  # tests that drive the window get the guards
 # Qt messages that are not the program's fault (the offscreen platform's limits).
 IGNORED_QT_MESSAGES = [re.compile(p) for p in (r"This plugin does not support",)]
 
 
 def _is_gui_test(request) -> bool:
-    return GUI_DIR in Path(str(request.node.fspath)).parents
+    parents = Path(str(request.node.fspath)).parents
+    return any(folder in parents for folder in GUARDED_DIRS)
 
 
 @pytest.fixture(autouse=True)
 def _gui_test_guards(request, monkeypatch, tmp_path):
-    """For tests under tests/gui: private QSettings, no QThread left running, no Qt warning."""
+    """For tests under tests/gui and tests/reliability: private QSettings, no QThread left running, no Qt warning."""
     if not _is_gui_test(request):
         yield
         return
