@@ -231,11 +231,10 @@ def _add_menu(window, runner: LessonRunner) -> None:
 
 
 def install(window) -> LessonRunner:
-    """The caption above the window's message bar and views, the Lessons menu; themes follow the window's."""
+    """The caption above the window's message bar and views, and the Lessons menu."""
     runner = LessonRunner(window)
     window.centralWidget().layout().insertWidget(0, runner.caption)
     _add_menu(window, runner)
-    runner.apply_theme(window.theme)
-    window.commands.presentation.toggled.connect(lambda _on: runner.apply_theme(window.theme))
+    runner.apply_theme(window.theme)  # later: the window's set_theme calls runner.apply_theme
     return runner
 

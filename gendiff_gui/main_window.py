@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         for _name, widget, _families in self._views:
             if hasattr(widget, "apply_theme"):
                 widget.apply_theme(theme)
+        self.lessons.apply_theme(theme)
 
     # ----- settings and closing -----
     def restore_settings(self) -> bool:

@@ -27,7 +27,8 @@ def populated(window) -> str:
 
 
 def install(app, window, stream=sys.stdout) -> QTimer:
-    """Poll until `populated`, repaint the window (the first paint with data), print READY and a JSON object, quit."""
+    """Poll until `populated`, repaint the window (the first paint with data), print READY and a JSON object (the
+    view, the lesson on screen, other visible windows such as the start page, the training step), then quit."""
     timer = QTimer(window)
     timer.setInterval(POLL_MS)
 
@@ -37,8 +38,12 @@ def install(app, window, stream=sys.stdout) -> QTimer:
             return
         timer.stop()
         window.repaint()
-        print(f"{READY} {json.dumps({'view': what, 'process_seconds': time.process_time()})}", file=stream,
-              flush=True)
+        lessons = getattr(window, "lessons", None)
+        current = lessons.current.number if lessons is not None and lessons.current is not None else None
+        shown = [w.windowTitle() for w in app.topLevelWidgets() if w.isVisible() and w is not window]
+        state = {"view": what, "lesson": current, "other_windows": shown, "step": window.snapshots.step,
+                 "process_seconds": round(time.process_time(), 3)}
+        print(f"{READY} {json.dumps(state)}", file=stream, flush=True)
         window.close()
         app.quit()
 
