@@ -1,6 +1,6 @@
 """Drag and drop of image files: file paths from the dropped data (folders expanded), loaded in chunks off a QTimer.
 
-Every file goes through `core.data.load_image` (the one hardened path from a user's file to a model input); a file
+Every file goes through `core.data.load_image_info` (the one hardened path from a user's file to a model input); a file
 it refuses becomes a one-line message naming the file and the reason, never a dialog or a traceback. Loading
 happens a few files per event-loop turn, so a thousand files dropped at once never freeze the window.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QMimeData, QObject, QTimer, Signal
 
-from core.data import ImageLoadError, load_image
+from core.data import ImageLoadError, LoadedImage, load_image_info
 
 # In a dropped folder only files that look like images are tried (a folder holds .DS_Store, notes...);
 # a file dropped by itself is always tried: its content decides, not its name.
@@ -92,19 +92,21 @@ def accepts(mime: QMimeData) -> bool:
 
 
 class DropLoader(QObject):
-    """Loads queued files with `load_image`, a time-boxed chunk per event-loop turn.
+    """Loads queued files with `load_image_info`, a time-boxed chunk per event-loop turn.
 
     loaded(names, pixels (k, 28, 28)) after each chunk with at least one good file; failed(message) per bad file;
+    noted(name, notes) per good file that needed explaining (e.g. "first frame of 12 (animated GIF)");
     progress(done, total) after each chunk; finished(ok, failed) when the queue is empty.
     """
 
     loaded = Signal(list, object)
     failed = Signal(str)
+    noted = Signal(str, list)
     progress = Signal(int, int)
     finished = Signal(int, int)
 
     def __init__(self, parent: QObject | None = None, budget_s: float = TICK_BUDGET_S,
-                 load: Callable[[Path], np.ndarray] = load_image) -> None:
+                 load: Callable[[Path], np.ndarray | LoadedImage] = load_image_info) -> None:
         super().__init__(parent)
         self._queue: deque[Path] = deque()
         self._budget = budget_s
@@ -139,7 +141,12 @@ class DropLoader(QObject):
             path = self._queue.popleft()
             self._done += 1
             try:
-                pixels.append(self._load(path))
+                result = self._load(path)
+                if isinstance(result, LoadedImage):
+                    if result.notes:
+                        self.noted.emit(path.name, list(result.notes))
+                    result = result.pixels
+                pixels.append(result)
                 names.append(path.name)
             except ImageLoadError as exc:
                 self._bad += 1

@@ -29,12 +29,14 @@ class DroppedImages(QObject):
         self.x = np.zeros((0, 28, 28), np.float32)
         self.z = np.zeros((0, 2), np.float32)
         self.errors: list[str] = []
+        self.notes: list[str] = []  # what loading did to files of the latest drop ("first frame of 12 ...")
         self._encode: Encode | None = None
         self.loader = DropLoader(self)
         self.target = DropTarget(self)
         self.target.dropped.connect(self.handle)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
+        self.loader.noted.connect(lambda name, notes: self.notes.append(f"{name}: {'; '.join(notes)}"))
         self.loader.finished.connect(self._on_finished)
 
     def __len__(self) -> int:
@@ -57,10 +59,11 @@ class DroppedImages(QObject):
         self.handle(expand([Path(p) for p in paths]))
 
     def handle(self, request: DropRequest) -> None:
-        for note in request.notes:
-            self.message.emit("warning", note)
+        if request.notes:  # one message: a second one would hide the first
+            self.message.emit("warning", "; ".join(request.notes))
         if request.files:
-            self.errors = []
+            if not self.loader.busy:
+                self.errors, self.notes = [], []
             if len(request.files) > 1:
                 self.message.emit("info", f"Loading {len(request.files)} dropped files…")
             self.loader.add(request.files)
@@ -82,6 +85,8 @@ class DroppedImages(QObject):
     def _on_finished(self, ok: int, bad: int) -> None:
         if ok + bad > 1:
             last = f" Last problem: {self.errors[-1]}" if bad else ""
-            self.message.emit("warning" if bad else "info", f"Loaded {ok} of {ok + bad} dropped files.{last}")
+            noted = f" {len(self.notes)} adjusted, e.g. {self.notes[-1]}." if self.notes else ""
+            self.message.emit("warning" if bad else "info", f"Loaded {ok} of {ok + bad} dropped files.{noted}{last}")
         elif ok == 1:
-            self.message.emit("info", f"Loaded {self.names[-1]}: it is marked ◆ on the map.")
+            noted = f" ({self.notes[-1].split(': ', 1)[1]})" if self.notes else ""
+            self.message.emit("info", f"Loaded {self.names[-1]}{noted}: it is marked ◆ on the map.")
