@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -520,7 +520,18 @@ class DiffusionPanel(QWidget):
 
     def _render_frame(self, index: int):
         self.scrubber.set_index(index)
-        return self.stage.grab().toImage()
+        return self.stage.grab(self.gif_region()).toImage()
+
+    def gif_region(self) -> QRect:
+        """The part of the stage a GIF shows: for points, from the titles down, only as wide as the square plots
+        (no empty margins); for images, the whole stage."""
+        if self._is_image:
+            return self.stage.rect()
+        views = [v for v in self.particles if v.isVisible()]
+        boxes = [QRect(v.canvas.mapTo(self.stage, QPoint(0, 0)), v.canvas.size()) for v in views]
+        top = min(v.title.mapTo(self.stage, QPoint(0, 0)).y() for v in views)
+        left, right = min(b.left() for b in boxes), max(b.right() for b in boxes)
+        return QRect(QPoint(left, top), QPoint(right, max(b.bottom() for b in boxes)))
 
     def _on_recorded(self, path, back: int, error: str = "") -> None:
         self._recorder = None

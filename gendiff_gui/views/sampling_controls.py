@@ -72,7 +72,7 @@ class SamplingControls(QWidget):
                                                      "1 conditional, > 1 pushed further toward the class")
         self.count = _spin(1, MAX_PARTICLES, "how many samples (particles or images)")
         self.seed = _spin(0, 999_999, "the seed of x_T and of every step's noise: the same seed, the same run")
-        self.compare = QCheckBox("Side by side: the same seed with")
+        self.compare = QCheckBox("Side by side, same seed:")
         self.compare.setToolTip("the same seed (the same x_T) under a second sampler")
         self.sampler_b = _combo("the second sampler")
         self.steps_b = _spin(1, 200, "steps of the second sampler")
@@ -242,7 +242,7 @@ class SamplingControls(QWidget):
         font = scaled_font(1.0)
         for widget in self.findChildren(QWidget):
             widget.setFont(font)
-        self.setFixedWidth(int(font.pointSizeF() * 25))
+        self.setFixedWidth(int(font.pointSizeF() * 23))
 
     # ----- internals -----
     def _on_slider(self, slider: QSlider) -> None:

@@ -38,10 +38,11 @@ def test_the_gif_has_the_expected_frames_and_size(qtbot, panel, tmp_path):
     recorder = panel.export_gif(path, max_frames=12, width=320)
     with qtbot.waitSignal(recorder.finished, timeout=15000):
         pass
-    stage = panel.stage.size()
+    region = panel.gif_region()  # the square plot and its title
+    assert abs(region.width() - panel.particles[0].canvas.width()) <= 1 and region.height() > region.width()
     with Image.open(path) as gif:
         assert gif.n_frames == 12
-        assert gif.size == (320, round(320 * stage.height() / stage.width()))
+        assert gif.size == (320, round(320 * region.height() / region.width()))
         gif.seek(0)
         first = np.asarray(gif.convert("RGB"))
         gif.seek(11)
