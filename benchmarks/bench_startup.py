@@ -71,7 +71,7 @@ def main() -> int:
     result = {
         "seconds": statistics.median(r["seconds"] for r in runs),
         "runs": runs,
-        "what": f"process start -> populated window ({'lesson ' + str(args.lesson) if args.lesson else 'first launch'})",
+        "what": "process start -> populated window, " + (f"lesson {args.lesson}" if args.lesson else "first launch"),
         "import_torch_seconds": torch_import_seconds(),
         "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),

@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QTabWidget, QWidget
 
 from core.config import ExperimentConfig
-from gendiff_gui.lessons import CLICK, LESSONS, Lesson, lesson
+from gendiff_gui.lessons import CLICK, LESSONS, Lesson, lesson, plain
 from gendiff_gui.start_page import StartPage
 from gendiff_gui.views.lesson_caption import LessonCaption
 
@@ -214,7 +214,7 @@ def _add_menu(window, runner: LessonRunner) -> None:
     for item in LESSONS:
         action = QAction(f"&{item.number}  {item.title}", window)
         action.setShortcut(QKeySequence(f"Ctrl+{item.number}"))
-        action.setStatusTip(item.formula)
+        action.setStatusTip(plain(item.formula))
         action.triggered.connect(lambda _=False, n=item.number: runner.open(n))
         menu.addAction(action)
     menu.addSeparator()

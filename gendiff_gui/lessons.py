@@ -10,6 +10,7 @@ check box: on/off; a push button: "click"). tests/gui/test_lessons.py checks eve
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +26,16 @@ CLICK = "click"
 class Lesson:
     number: int
     title: str
-    idea: str  # one sentence the class reads
-    formula: str  # the lecture's formula, in Unicode
+    idea: str  # one sentence the class reads (may hold <sub>subscripts</sub>)
+    formula: str  # the lecture's formula, in Unicode with <sub>subscripts</sub> (Qt rich text and Markdown)
     checkpoint: str | None  # bundled model name (file stem in resources/models); None: always from scratch
     config: ExperimentConfig  # the model to build when there is no checkpoint (or it is missing)
     view: str  # which view tab of the window
     subview: str | None = None  # which tab inside that view
     controls: tuple[tuple[str, str, object], ...] = ()
     train_on_open: bool = False  # start training as soon as the model is ready
-    sees: str = ""  # what the class sees (docs, start page)
-    clicks: str = ""  # what the teacher clicks
+    sees: str = ""  # what the class sees (docs, start page; may hold <sub>)
+    clicks: str = ""  # what the teacher clicks (docs; may hold <sub>)
 
     @property
     def checkpoint_path(self) -> Path | None:
@@ -58,7 +59,7 @@ LESSONS: tuple[Lesson, ...] = (
         checkpoint="mnist-linear-ae", config=_config(model="linear-ae", dataset="mnist", latent_dim=8),
         view=LATENT, subview="W, V and PCA",
         sees="rows of W and columns of V as images beside PCA's components, the angle between the subspaces",
-        clicks="Train (continues from the bundled weights; the angle to PCA shrinks); click the map to decode"),
+        clicks="compare W's rows with PCA's components, read the angle between the subspaces; Train continues"),
     Lesson(
         2, "Denoising auto-encoder",
         idea="Corrupt the input, ask for the clean digit back: the code keeps what makes a digit, not the noise.",
@@ -89,44 +90,52 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         5, "Forward noising",
         idea="Add a little Gaussian noise, again and again: any data set ends as a Gaussian blob.",
-        formula="x_{t+Δt} = x_t + η,   η ~ N(0, σ² Δt)",
+        formula="x<sub>t+Δt</sub> = x<sub>t</sub> + η,   η ~ N(0, σ² Δt)",
         checkpoint="moons-lecture", config=_config(model="gaussian-diffusion", dataset="moons"),
         view=DIFFUSION, subview="Watch diffusion",
         controls=((DIFFUSION, "controls.mode", "forward"),),
         sees="2,000 points of the two moons spreading into noise, step by step, with a few trails",
-        clicks="Space plays, drag the timeline; Denoise from here runs the learned reverse sampler back"),
+        clicks="▶ (or Space) plays, drag the timeline; Denoise from here runs the learned reverse sampler back"),
     Lesson(
         6, "Learning the reverse step",
-        idea="Train f to undo one step of noise: given x_{t+Δt}, predict x_t. Watch the samples turn into "
-             "moons as the loss falls.",
-        formula="min_θ  E ‖ f_θ(x_{t+Δt}) − x_t ‖²,   so f_θ(z) ≈ E[x_t | x_{t+Δt} = z]",
+        idea="Train f to undo one step of noise: given x<sub>t+Δt</sub>, predict x<sub>t</sub>. Watch the noise "
+             "turn into two moons while it trains.",
+        formula="min<sub>θ</sub> E ‖ f<sub>θ</sub>(x<sub>t+Δt</sub>) − x<sub>t</sub> ‖²,   "
+                "so f<sub>θ</sub>(z) ≈ E[x<sub>t</sub> | x<sub>t+Δt</sub> = z]",
         checkpoint=None, config=_config(model="gaussian-diffusion", dataset="moons", steps=4000),
         view=DIFFUSION, subview="Watch diffusion", train_on_open=True,
         controls=((DIFFUSION, "controls.follow", True), (DIFFUSION, "controls.field", True)),
         sees="a model trained live from scratch on the two moons: the loss curve, and samples that re-run "
              "with the newest weights",
-        clicks="nothing: training starts by itself (about 20 s to moons); Pause, Reset to start over"),
+        clicks="nothing: training starts by itself (moons within a minute on a laptop); Pause; Reset starts over"),
     Lesson(
         7, "Generating from noise",
         idea="Start from pure noise and apply the learned reverse step T times: the noise becomes data.",
-        formula="x̂_T ~ N(0, σ²);   for t = T−Δt … 0:   x̂_t ~ N(f_θ(x̂_{t+Δt}), σ² Δt)",
+        formula="x̂<sub>T</sub> ~ N(0, σ²);   for t = T−Δt … 0:   "
+                "x̂<sub>t</sub> ~ N(f<sub>θ</sub>(x̂<sub>t+Δt</sub>), σ² Δt)",
         checkpoint="8gaussians-lecture", config=_config(model="gaussian-diffusion", dataset="8gaussians"),
         view=DIFFUSION, subview="Watch diffusion",
         controls=((DIFFUSION, "controls.field", True),),
-        sees="2,000 particles flowing from a Gaussian blob into eight clusters, the arrows of f_θ behind them",
-        clicks="Space plays, drag the timeline, Resample for a new x̂_T"),
+        sees="2,000 particles flowing from a Gaussian blob into eight clusters, the arrows of f<sub>θ</sub> behind them",
+        clicks="▶ (or Space) plays, drag the timeline; Resample draws a new x̂<sub>T</sub>"),
     Lesson(
         8, "Conditioning and guidance",
         idea="Give the denoiser the class y too (dropped 10 % of the time in training); to sample, push the "
              "prediction away from the unconditional one, toward y, by w.",
-        formula="ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, y) − ε_θ(x_t, ∅))",
+        formula="ε̂ = ε<sub>θ</sub>(x<sub>t</sub>, ∅) + w · (ε<sub>θ</sub>(x<sub>t</sub>, y) − "
+                "ε<sub>θ</sub>(x<sub>t</sub>, ∅))",
         checkpoint="mnist-conditional-diffusion",
         config=_config(model="diffusion", dataset="mnist", conditional=True, channels=16),
         view=DIFFUSION, subview="Watch diffusion",
         controls=((DIFFUSION, "controls.sampler", "ddim"), (DIFFUSION, "controls.steps", 50)),
-        sees="16 digits of the chosen class appearing from noise (DDIM, 50 steps), x̂₀ beside x_t",
+        sees="16 digits of the chosen class appearing from noise (DDIM, 50 steps), x̂₀ beside x<sub>t</sub>",
         clicks="pick a class, drag the guidance w (0: any digit, 1: conditional, 3: very typical)"),
 )
+
+
+def plain(text: str) -> str:
+    """`text` without markup, for places that show plain text: x<sub>t+Δt</sub> -> x_(t+Δt), x<sub>t</sub> -> x_t."""
+    return re.sub(r"<sub>(.*?)</sub>", lambda m: f"_{m[1]}" if len(m[1]) == 1 else f"_({m[1]})", text)
 
 
 def lesson(number: int) -> Lesson:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from gendiff_gui.lessons import LESSONS, Lesson
+from gendiff_gui.lessons import LESSONS, Lesson, plain
 from gendiff_gui.theme import NORMAL, Theme
 
 COLUMNS = 2
@@ -29,9 +29,9 @@ class StartPage(QDialog):
         grid.setSpacing(10)
         rows = (len(lessons) + COLUMNS - 1) // COLUMNS
         for i, item in enumerate(lessons):  # down the first column, then the second: the lecture's order
-            button = QPushButton(f"{item.number}   {item.title}\n{item.sees}")
+            button = QPushButton(f"{item.number}   {item.title}\n{plain(item.sees)}")
             button.setObjectName("lessonButton")
-            button.setToolTip(f"{item.formula}\n{item.idea}")
+            button.setToolTip(f"{plain(item.formula)}\n{plain(item.idea)}")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.clicked.connect(lambda _=False, n=item.number: self._choose(n))
             grid.addWidget(button, i % rows, i // rows)

@@ -1,6 +1,8 @@
 """The lesson caption: a banner over the views with the lesson's title, its formula (big) and its idea."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
@@ -9,8 +11,14 @@ from gendiff_gui.theme import NORMAL, Theme
 TITLE_SCALE, FORMULA_SCALE, IDEA_SCALE = 1.15, 1.6, 1.0  # of the theme's font: 20 pt presentation -> 32 pt formula
 
 
+def rich(text: str) -> str:
+    """Qt rich text of a caption line (<sub> kept): runs of spaces stay as wide as typed."""
+    return re.sub(r" {2,}", lambda m: "&nbsp;" * len(m[0]), text)
+
+
 class LessonCaption(QFrame):
-    """`show_lesson(heading, formula, idea, note)`; buttons out: previous, next, all lessons, close."""
+    """`show_lesson(heading, formula, idea, note)` (formula and idea may hold <sub>); buttons out: previous, next,
+    all lessons (close hides it)."""
 
     previous_requested = Signal()
     next_requested = Signal()
@@ -27,6 +35,8 @@ class LessonCaption(QFrame):
         self.note.setObjectName("lessonNote")
         for label in (self.title, self.formula, self.idea, self.note):
             label.setWordWrap(True)
+            rich_text = label in (self.formula, self.idea)
+            label.setTextFormat(Qt.TextFormat.RichText if rich_text else Qt.TextFormat.PlainText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.previous = QPushButton("◀")
@@ -45,6 +55,7 @@ class LessonCaption(QFrame):
         self.next.clicked.connect(self.next_requested)
         self.all.clicked.connect(self.all_requested)
         self.close_button.clicked.connect(self.hide)
+        self._source = ("", "")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(12, 6, 6, 6)
@@ -64,8 +75,9 @@ class LessonCaption(QFrame):
 
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)
-        self.formula.setText(formula)
-        self.idea.setText(idea)
+        self.formula.setText(rich(formula))
+        self.idea.setText(rich(idea))
+        self._source = (formula, idea)
         self.set_note(note)
         self.show()
 
@@ -79,8 +91,9 @@ class LessonCaption(QFrame):
         self.next.setEnabled(has_next)
 
     def text(self) -> str:
-        """Everything the caption says (for tests and the log)."""
-        return "\n".join(label.text() for label in (self.title, self.formula, self.idea, self.note) if label.text())
+        """Everything the caption says, as given to show_lesson (for tests and the log)."""
+        parts = (self.title.text(), *self._source, self.note.text())
+        return "\n".join(part for part in parts if part)
 
     def apply_theme(self, theme: Theme) -> None:
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
@@ -92,3 +105,5 @@ class LessonCaption(QFrame):
             f"font-family: 'DejaVu Serif', 'Cambria Math', 'STIX Two Math', serif; }}"
             f" #lessonCaption QLabel#lessonNote {{ color: #8A3A00; font-style: italic; }}")
         self.title.setStyleSheet(f"font-size: {pt * TITLE_SCALE:.0f}pt; font-weight: bold;")
+        for arrow in (self.previous, self.next):
+            arrow.setMaximumWidth(round(pt * 4.5))

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.checkpoint import load_checkpoint
+from core.paths import PROJECT_ROOT
 from gendiff_gui import lessons as catalogue
 from gendiff_gui.lesson_runner import SETTINGS_KEY, startup_lesson
 from gendiff_gui.lessons import DIFFUSION, LATENT, LESSONS, lesson
@@ -184,3 +185,14 @@ def test_the_caption_is_big_on_a_projector(qtbot, window):
     qtbot.waitUntil(lambda: window.lessons.caption.formula.fontInfo().pointSizeF() > normal)
     assert window.lessons.caption.formula.fontInfo().pointSizeF() >= 1.5 * PRESENTATION.font_pt
     window.set_presentation(False)
+
+
+def test_the_teachers_page_lists_every_lesson_as_the_catalogue_says():
+    page = (PROJECT_ROOT / "docs" / "LESSONS.md").read_text(encoding="utf-8")
+    for item in LESSONS:
+        assert f"**{item.number}** {item.title}" in page and f"--lesson {item.number}" in page
+        assert " ".join(item.formula.split()).replace("|", "\\|") in page, item.number
+        assert item.sees in page and item.clicks in page
+    for name in ("lesson4.png", "lesson6.png"):
+        shot = PROJECT_ROOT / "docs" / "screenshots" / name
+        assert f"screenshots/{name}" in page and shot.is_file() and shot.stat().st_size < 300_000
