@@ -7,7 +7,7 @@ fps_2d: the diffusion panel (1280 x 800, offscreen unless QT_QPA_PLATFORM says o
     position is one frame: the slider moves, the panel updates its items and the whole stage (views, titles) is
     painted into an image (`QWidget.render`, the raster painting a screen update does; `repaint()` is a no-op on
     an unexposed offscreen window), so the time includes the painting. Goal >= 60.
-fps_2d_field: the same with the vector field on (21 x 21 arrows, computed once per t and cached).
+fps_2d_field: the same with the vector field on (17 x 17 arrows, computed once per t and cached).
 fps_images: the same for a grid of 64 MNIST-size images beside their 64 x0 predictions (a tiny conditional U-Net,
     DDIM, 20 steps). Goal >= 30.
 trajectory_mb: peak memory (tracemalloc, numpy's allocations included) of keeping a 1000-step trajectory of 64
@@ -15,6 +15,8 @@ trajectory_mb: peak memory (tracemalloc, numpy's allocations included) of keepin
     forward chain of a T = 1000 DDPM (1001 frames of x_t and x0 for 64 images, 0.4 MB a frame, 392 MB if all
     were kept). Goal <= 256.
 The sampling itself runs in the panel's worker thread before timing starts (torch with one thread).
+The *_cpu figures divide by the GUI thread's CPU time instead of the wall clock: what the frames cost, whatever
+else competes for the cores (load_average says how busy the machine was).
 """
 from __future__ import annotations
 
@@ -43,8 +45,9 @@ def _wait(condition, timeout_s: float) -> bool:
     return bool(condition())
 
 
-def drag_fps(panel) -> float:
-    """Frames per second of moving the slider through every kept frame (forth and back), painted each time."""
+def drag_fps(panel) -> tuple[float, float]:
+    """Frames per second of moving the slider through every kept frame (forth and back), painted each time:
+    by the wall clock, and by the GUI thread's CPU time (what the frames cost, whatever else runs on the cores)."""
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QImage, QPainter
 
@@ -59,15 +62,16 @@ def drag_fps(panel) -> float:
         painter.end()
 
     paint()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     for _ in range(SWEEPS):
         for position in positions:
             panel.scrubber.slider.setValue(position)
             paint()
-    return SWEEPS * len(positions) / (time.perf_counter() - t0)
+    frames = SWEEPS * len(positions)
+    return frames / (time.perf_counter() - t0), frames / (time.thread_time() - c0)
 
 
-def panel_fps(app, config, n: int, steps: int, field: bool = False) -> tuple[float, float | None]:
+def panel_fps(app, config, n: int, steps: int, field: bool = False) -> dict[str, float]:
     from core.experiment import Experiment
     from gendiff_gui.diffusion_panel import DiffusionPanel
 
@@ -86,15 +90,14 @@ def panel_fps(app, config, n: int, steps: int, field: bool = False) -> tuple[flo
     panel.resample(autoplay=False)
     if not _wait(lambda: not panel.running, 300):
         raise RuntimeError("sampling did not finish")
-    fps = drag_fps(panel)
-    with_field = None
+    result = dict(zip(("fps", "fps_cpu"), drag_fps(panel)))
     if field:
         panel.controls.field.setChecked(True)
-        with_field = drag_fps(panel)
+        result.update(zip(("fps_field", "fps_field_cpu"), drag_fps(panel)))
     panel.shutdown()
     panel.close()
     panel.deleteLater()
-    return fps, with_field
+    return result
 
 
 def trajectory_mb() -> tuple[float, int]:
@@ -137,12 +140,15 @@ def main(argv: list[str]) -> int:
     apply_theme(app, NORMAL)
     points = ExperimentConfig(model="diffusion", dataset="moons", timesteps=200, seed=0)
     images = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=200, seed=0)
-    fps_2d, fps_2d_field = panel_fps(app, points, 5000, 50, field=True)
-    fps_images, _ = panel_fps(app, images, 64, 20)
+    two_d = panel_fps(app, points, 5000, 50, field=True)
+    grid = panel_fps(app, images, 64, 20)
     mb, kept = trajectory_mb()
-    result = {"fps_2d": round(fps_2d, 1), "fps_2d_field": round(fps_2d_field, 1), "fps_images": round(fps_images, 1),
-              "trajectory_mb": round(mb, 1), "trajectory_kept_frames": kept,
-              "platform": os.environ.get("QT_QPA_PLATFORM", "")}
+    result = {"fps_2d": two_d["fps"], "fps_images": grid["fps"], "trajectory_mb": mb,
+              "fps_2d_field": two_d["fps_field"], "fps_2d_cpu": two_d["fps_cpu"],
+              "fps_2d_field_cpu": two_d["fps_field_cpu"], "fps_images_cpu": grid["fps_cpu"],
+              "trajectory_kept_frames": kept, "platform": os.environ.get("QT_QPA_PLATFORM", ""),
+              "load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    result = {k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}
     if args.json:
         print(json.dumps(result))
     else:
