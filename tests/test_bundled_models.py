@@ -1,11 +1,12 @@
 """Every bundled checkpoint in resources/models loads and reproduces the held-out metrics stored in its metadata.
 
 Parametrised over the files present when the tests run (models still being trained appear later). Auto-encoders:
-`core.evaluation.evaluate` on 10,000 test images, as `gendiff train` computed it. Diffusion models: the held-out
-denoising loss (8 batches, seeded) and, for 2-D data, the energy distance of 2,000 seeded samples; nothing slower
-(no image FID-like sampling: an MNIST sample run costs minutes on a CPU). Seeded metrics reproduce almost exactly;
-the tolerance on the sampled ones (negative ELBO, energy distances) is a few percent so a different BLAS or thread
-count cannot fail them. The PCA baseline is computed once per dataset, not once per model (it dominates the time).
+`core.evaluation.evaluate` on 10,000 test images, as `gendiff train` computed it (the PCA baseline is computed once
+per dataset, not once per model: it dominates the time). Diffusion models: only the held-out denoising loss (8
+seeded batches). Skipped as too slow for the suite: the energy distances of 2-D models (2,000 samples through every
+reverse step, ~1 s a model on an idle core, 3 s here under load; `gendiff eval FILE` reproduces them). Seeded
+metrics reproduce almost exactly; those that draw noise (the VAE's negative ELBO) get a few percent, so another BLAS
+or thread count cannot fail them.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import torch
 from core import metrics
 from core.bundled import bundled_model_paths, describe_bundled_models
 from core.checkpoint import load_checkpoint
-from core.evaluation import evaluate
+from core.evaluation import evaluate, test_denoising_loss
 from core.experiment import Experiment
 from core.paths import PROJECT_ROOT
 
@@ -91,10 +92,15 @@ def test_a_bundled_checkpoint_reproduces_its_metrics(path: Path, _cached_pca):
     assert stored, f"{path.name} carries no metrics in its metadata"
     exp = Experiment.from_loaded(ckpt)
     assert exp.steps_done == ckpt.metadata["steps"] > 0
-    measured = evaluate(exp, seed=exp.config.seed)
-    assert set(stored) <= set(measured), f"metrics not computed: {sorted(set(stored) - set(measured))}"
+    if exp.family == "diffusion":
+        measured = {"test_loss": test_denoising_loss(exp, seed=exp.config.seed)}
+        assert "test_loss" in stored
+    else:
+        measured = evaluate(exp, seed=exp.config.seed)
+        assert set(stored) <= set(measured), f"metrics not computed: {sorted(set(stored) - set(measured))}"
     for name, value in stored.items():
-        assert measured[name] == pytest.approx(value, rel=_tolerance(name)), name
+        if name in measured:
+            assert measured[name] == pytest.approx(value, rel=_tolerance(name)), name
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
