@@ -192,6 +192,10 @@ class DiffusionPanel(QWidget):
         config = experiment.config
         if config.family != "diffusion":
             self._net, self._process = None, None
+            self._tag += 1  # the old runs cannot be shown without their model: their late frames are dropped
+            self._specs, self._trajectories, self._trails = [], [], []
+            self.scrubber.pause()
+            self.scrubber.clear()
             return
         self._net = SnapshotNet(experiment.module)
         self._weights = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}

@@ -145,11 +145,11 @@ class Dropper:
     def target(self):
         return self.window.loss_curves.plot_widget.viewport()
 
-    def files(self, *paths) -> None:
-        drop_on(self.target, files_mime(*paths))
+    def files(self, *paths, on=None) -> None:
+        drop_on(on or self.target, files_mime(*paths))
 
-    def mime(self, mime) -> None:
-        drop_on(self.target, mime)
+    def mime(self, mime, on=None) -> None:
+        drop_on(on or self.target, mime)
 
 
 @pytest.fixture
