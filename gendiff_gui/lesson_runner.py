@@ -149,11 +149,13 @@ class LessonRunner(QObject):
         item = self._pending
         if item is not None and same_model(item, config):
             self._arrive(item)
-        elif item is None and self.current is not None and not same_model(self.current, config):
-            self.leave()
         elif item is not None:  # a newer request (Reset with other settings, Open ...) replaced the lesson
             self._pending = None
             self.leave()
+        elif self.current is not None and not same_model(self.current, config):
+            self.leave()
+        elif self.current is not None:  # Reset within the lesson: the same model, fresh
+            self.caption.set_note("A fresh model (Reset): Train learns it from scratch.")
 
     def _arrive(self, item: Lesson) -> None:
         self._pending, self.current = None, item

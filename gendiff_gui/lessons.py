@@ -128,7 +128,7 @@ LESSONS: tuple[Lesson, ...] = (
         config=_config(model="diffusion", dataset="mnist", conditional=True, channels=16),
         view=DIFFUSION, subview="Watch diffusion",
         controls=((DIFFUSION, "controls.sampler", "ddim"), (DIFFUSION, "controls.steps", 50)),
-        sees="16 digits of the chosen class appearing from noise (DDIM, 50 steps), x̂₀ beside x<sub>t</sub>",
+        sees="16 digits of the chosen class appearing from noise (DDIM, 50 steps), each beside its predicted x₀",
         clicks="pick a class, drag the guidance w (0: any digit, 1: conditional, 3: very typical)"),
 )
 

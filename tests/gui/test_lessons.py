@@ -157,9 +157,13 @@ def test_menu_caption_buttons_and_start_page_switch_lessons(qtbot, window):
     assert opened.args == [2] and not page.isVisible()
 
 
-def test_another_model_leaves_the_lesson_and_the_settings_forget_it(qtbot, window, toy_config):
+def test_reset_keeps_the_lesson_another_model_leaves_it_and_the_settings_forget_it(qtbot, window, toy_config):
     _open(qtbot, window, 4)
     assert window.settings.value(SETTINGS_KEY) in (4, "4")
+    with qtbot.waitSignal(window.session.experiment_changed, timeout=OPEN_MS):
+        window.commands.reset.trigger()  # the same model, fresh: still lesson 4
+    assert window.lessons.current.number == 4 and "fresh model" in window.lessons.caption.text()
+    assert window.session.experiment.steps_done == 0
     with qtbot.waitSignal(window.session.experiment_changed, timeout=OPEN_MS):
         window.start(toy_config)
     assert window.lessons.current is None and not window.lessons.caption.isVisible()
