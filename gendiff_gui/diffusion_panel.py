@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QFrame, QHBoxLayout,
+                               QLineEdit, QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from core.config import DIFFUSION_MODELS, ExperimentConfig
 from gendiff_gui.decoder import SnapshotNet
@@ -93,10 +93,19 @@ class DiffusionPanel(QWidget):
                 row.addWidget(view, 1)
             self.stage.addWidget(page)
         self.scrubber = Scrubber()
+        for view in (self.particles[1], self.grids[1]):
+            view.hide()  # shown when two samplers are compared
+        side = QScrollArea()  # the controls keep their width; a narrow window scrolls them instead
+        side.setWidget(self.controls)
+        side.setWidgetResizable(True)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        side.setMinimumWidth(120)
+        self._side = side
         watch = QWidget()
         top = QHBoxLayout()
         top.addWidget(self.stage, 1)
-        top.addWidget(self.controls)
+        top.addWidget(side)
         page = QVBoxLayout(watch)
         page.setContentsMargins(0, 0, 0, 0)
         page.addLayout(top, 1)

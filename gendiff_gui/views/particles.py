@@ -156,7 +156,7 @@ class ParticlesView(QWidget):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumSize(200, 200)
+        self.canvas.setMinimumSize(160, 160)
         self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()

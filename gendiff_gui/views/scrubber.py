@@ -43,6 +43,7 @@ class Scrubber(QWidget):
         self.forward = self._button(icon(sp.SP_MediaSeekForward), "One frame forward (Right)", lambda: self.step(1))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
+        self.slider.setMinimumWidth(40)
         self.slider.setToolTip("Drag through the run: each position is one kept frame (Left/Right: one frame)")
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderPressed.connect(self.pause)
@@ -50,9 +51,9 @@ class Scrubber(QWidget):
         self.label.setMinimumWidth(10)
         self.speed = QComboBox()
         for fps in SPEEDS:
-            self.speed.addItem(f"{fps} frames/s", fps)
+            self.speed.addItem(f"{fps} /s", fps)
         self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
-        self.speed.setToolTip("Playing speed")
+        self.speed.setToolTip("Playing speed: frames a second")
         self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.loop = QCheckBox("Loop")
         self.loop.setToolTip("Start again from the first frame at the end")
@@ -61,7 +62,8 @@ class Scrubber(QWidget):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(4)
         for widget in (self.back, self.play_button, self.forward):
             layout.addWidget(widget)
         layout.addWidget(self.slider, 1)
@@ -86,7 +88,7 @@ class Scrubber(QWidget):
         side = int(scaled_font(1.0).pointSizeF() * 2.2)
         for button in (self.back, self.play_button, self.forward):
             button.setIconSize(button.iconSize().scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio))
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("t = 0000 / 0000 "))
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("t = 000 / 000"))
 
     # ----- numpy in -----
     def set_horizon(self, timesteps: int) -> None:
@@ -189,7 +191,7 @@ class Scrubber(QWidget):
     def set_speed(self, fps: int) -> None:
         index = self.speed.findData(int(fps))
         if index < 0:
-            self.speed.addItem(f"{int(fps)} frames/s", int(fps))
+            self.speed.addItem(f"{int(fps)} /s", int(fps))
             index = self.speed.count() - 1
         self.speed.setCurrentIndex(index)
 
