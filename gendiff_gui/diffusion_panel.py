@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QFrame, QHBoxLayout,
                                QLineEdit, QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -47,6 +47,19 @@ FIELD_CELLS = 17
 FORWARD_COPIES = 16  # forward mode noises at most this many copies of the chosen image (each its own noise)
 FOLLOW_DELAY_MS = 300
 STOP_WAIT_MS = 3000
+
+
+class _ControlsArea(QScrollArea):
+    """A scroll area that asks for its widget's whole width (plus a vertical scroll bar), so it only scrolls
+    sideways when the window is narrower than the controls."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        widget = self.widget()
+        if widget is None:
+            return hint
+        extra = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(widget.minimumWidth() + extra, hint.height())
 
 
 class DiffusionPanel(QWidget):
@@ -95,7 +108,7 @@ class DiffusionPanel(QWidget):
         self.scrubber = Scrubber()
         for view in (self.particles[1], self.grids[1]):
             view.hide()  # shown when two samplers are compared
-        side = QScrollArea()  # the controls keep their width; a narrow window scrolls them instead
+        side = _ControlsArea()  # the controls keep their width; a narrow window scrolls them instead
         side.setWidget(self.controls)
         side.setWidgetResizable(True)
         side.setFrameShape(QFrame.Shape.NoFrame)
@@ -151,6 +164,7 @@ class DiffusionPanel(QWidget):
     def apply_theme(self, theme=None) -> None:
         presentation = theme is not None and getattr(theme, "name", "") == "presentation"
         self.controls.apply_fonts()
+        self._side.updateGeometry()  # its size hint follows the controls' new width
         self.tabs.tabBar().setFont(scaled_font(1.0))
         for view in self.particles:
             view.apply_fonts(presentation)
