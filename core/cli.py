@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except (UserError, CheckpointError, ImageLoadError) as exc:
-        print(f"gendiff {args.command}: {exc}", file=sys.stderr)
+        print(f"gendiff {args.command}: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gendiff: interrupted", file=sys.stderr)

@@ -46,7 +46,8 @@ def window(qtbot):
     win.show()
     yield win
     win.close()
-    qtbot.waitUntil(lambda: not win.session.busy and not diffusion_panel(win).busy, timeout=10000)
+    sampling = win.views().get("Diffusion")
+    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=10000)
 
 
 @pytest.fixture
@@ -60,10 +61,6 @@ def vae_window(qtbot, window):
 
 def latent_panel(window):
     return window.views()["Latent space"]
-
-
-def diffusion_panel(window):
-    return window.views()["Diffusion"]
 
 
 # ----- what must not change -----

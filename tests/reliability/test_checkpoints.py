@@ -157,6 +157,17 @@ def test_cli_refuses_with_exit_2_and_one_line(hostile, capsys, monkeypatch, name
     assert not Path(MARKER).exists()
 
 
+def test_a_reason_spread_over_lines_is_still_printed_as_one(hostile, capsys, monkeypatch):
+    import core.experiment
+
+    def refuse(path):
+        raise CheckpointError("first line\n  second line")
+
+    monkeypatch.setattr(core.experiment, "load_checkpoint", refuse)
+    assert cli.main(["eval", str(hostile["noise.safetensors"])]) == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr().err == "gendiff eval: first line second line\n"
+
+
 def test_huge_settings_are_refused_before_any_memory_is_spent(hostile):
     """20 million hidden units (a 640 MB network) claimed by a 1 kB file: refused from the shapes alone."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
