@@ -34,7 +34,7 @@ def bundle() -> dict[str, list[str]]:
     for data in TOY_SETS:
         runs[f"{data}-ddpm"] = ["--model", "diffusion", "--dataset", data, "--steps", "6000"]
     for data in ("moons", "8gaussians"):
-        runs[f"{data}-lecture"] = ["--model", "gaussian-diffusion", "--dataset", data, "--steps", "8000"]
+        runs[f"{data}-lecture"] = ["--model", "gaussian-diffusion", "--dataset", data, "--steps", "4000"]
     runs["mnist-conditional-diffusion"] = ["--model", "diffusion", "--dataset", "mnist", "--conditional",
                                            "--channels", "16", "--steps", "12000", "--save-every", "300", "--resume"]
     return runs
