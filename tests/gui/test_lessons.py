@@ -192,7 +192,7 @@ def test_the_caption_is_big_on_a_projector(qtbot, window):
 
 
 def test_the_teachers_page_lists_every_lesson_as_the_catalogue_says():
-    page = (PROJECT_ROOT / "docs" / "LESSONS.md").read_text(encoding="utf-8")
+    page = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for item in LESSONS:
         assert f"**{item.number}** {item.title}" in page and f"--lesson {item.number}" in page
         assert " ".join(item.formula.split()).replace("|", "\\|") in page, item.number
