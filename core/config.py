@@ -89,6 +89,10 @@ class ExperimentConfig:
         problems = []
         if self.latent_dim < 1:
             problems.append("latent_dim must be at least 1")
+        if self.hidden < 1:
+            problems.append("hidden must be at least 1")
+        if self.channels < 1:
+            problems.append("channels must be at least 1")
         if self.noise_sigma < 0:
             problems.append("noise_sigma must be >= 0")
         if self.beta < 0:

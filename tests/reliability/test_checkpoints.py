@@ -121,7 +121,8 @@ HOSTILE = {
     "nan.safetensors": (lambda p: _with_weight(p, float("nan")), "NaN or Inf"),
     "inf.safetensors": (lambda p: _with_weight(p, float("inf")), "NaN or Inf"),
     "other.safetensors": (_other_architecture, "does not match this model's architecture"),
-    "negative.safetensors": (lambda p: _settings(p, hidden=-3), "cannot build a model"),
+    "negative.safetensors": (lambda p: _settings(p, hidden=-3), "hidden must be at least 1"),
+    "conv-on-points.safetensors": (lambda p: _settings(p, model="conv-ae"), "cannot build a model"),
     "nodata.safetensors": (lambda p: _settings(p, dataset="holiday-photos"), "unknown dataset"),
     "huge.safetensors": (lambda p: _settings(p, hidden=20_000_000), "does not match this model's architecture"),
 }

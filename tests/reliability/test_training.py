@@ -65,6 +65,23 @@ def test_a_huge_learning_rate_stops_within_a_step_and_keeps_the_last_good_weight
     _assert_kept(last.snapshot, good, f"{family} snapshot")  # the views get the kept weights too
 
 
+@pytest.mark.parametrize("flags, reason", [
+    (["--hidden", "0"], "hidden must be at least 1"),
+    (["--hidden", "-3"], "hidden must be at least 1"),
+    (["--timesteps", "1000000000"], "timesteps must be at most"),
+    (["--lr", "0"], "lr must be > 0"),
+])
+def test_impossible_settings_on_the_command_line_are_one_line_and_exit_2(capsys, flags, reason):
+    """Before: a negative width reached torch ("negative dimension", a traceback), a billion timesteps tried to
+    allocate gigabytes."""
+    from core import cli
+
+    model = ["--model", "diffusion"] if "--timesteps" in flags else ["--model", "ae"]
+    assert cli.main(["train", *model, "--dataset", "moons", "--steps", "1", *flags]) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and reason in err, err
+
+
 def test_the_window_says_so_and_keeps_the_weights_for_every_family(qtbot, window, patience):
     """Through the window: the run ends by itself, the message is an error naming the divergence, the model and the
     views' snapshot keep the weights from before the run, and training again with a sane rate works."""
