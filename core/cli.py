@@ -263,8 +263,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     if not info["bundled_models"]:
         print("  (none)")
     for b in info["bundled_models"]:
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in b.get("metrics", {}).items())
-        print(f"  {b['file']:<36} {b['model']:<20} {b['dataset']:<14} {shown}")
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in b.get("metrics", {}).items()) or b.get("error", "no metrics")
+        print(f"  {b['file']:<42} {b['model']:<20} {b['dataset']:<14} {shown}")
     return 0
 
 
