@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QMainWindow, QScrollArea, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from core.config import ExperimentConfig
 from gendiff_gui import export, pyside_refcount, session as session_states  # noqa: F401 (pyside_refcount: see it)
@@ -69,18 +69,12 @@ class MainWindow(QMainWindow):
         self.view_tabs.setDocumentMode(True)
         self.view_tabs.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        # a small laptop screen scrolls the views rather than forcing a window taller than the screen
-        self.views_scroll = QScrollArea()
-        self.views_scroll.setWidgetResizable(True)
-        self.views_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.views_scroll.setWidget(self.view_tabs)
-        self.views_scroll.hide()
-        self.splitter.addWidget(self.views_scroll)
+        self.splitter.addWidget(self.view_tabs)
         self.splitter.addWidget(self.loss_curves)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
-        self.loss_curves.setMinimumHeight(150)
+        self.loss_curves.setMinimumHeight(180)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -126,7 +120,6 @@ class MainWindow(QMainWindow):
             self.view_tabs.setTabVisible(index, visible)
             any_visible |= visible
         self.view_tabs.setVisible(any_visible)
-        self.views_scroll.setVisible(any_visible)
 
     def exportable_plots(self) -> dict[str, object]:
         plots = dict(self.loss_curves.exportable_plots())
