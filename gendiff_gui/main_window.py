@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
-        self.loss_curves.setMinimumHeight(180)
+        self.loss_curves.setMinimumHeight(120)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
