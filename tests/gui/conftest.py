@@ -30,12 +30,12 @@ def window(qtbot):
     win.show()
     yield win
     win.close()
-    qtbot.waitUntil(lambda: not win.session.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not win.session.busy, timeout=20000)
 
 
 @pytest.fixture
 def ready_window(qtbot, window):
     """The window with the toy linear auto-encoder built and idle."""
     window.start(TOY)
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     return window

@@ -36,7 +36,7 @@ def panel(qtbot, vae) -> LatentPanel:
     panel.resize(1400, 900)
     panel.show()
     panel.set_experiment(vae)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
     return panel
 
 
@@ -94,7 +94,7 @@ def test_a_dropped_png_gets_a_marker_at_the_code_the_cli_reports(qtbot, panel, v
     vae.save(ckpt)
     png = _digit_png(vae, tmp_path / "my digit.png", index=3)
     _drop(panel.map.canvas.viewport(), _files(png))  # on the map: any widget of the window takes drops
-    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=20000)
     assert cli.main(["encode", str(ckpt), str(png), "--json"]) == 0
     code = np.array(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["codes"][0]["code"])
     mx, my = panel.map.markers.getData()
@@ -111,7 +111,7 @@ def test_a_dropped_png_gets_a_marker_at_the_code_the_cli_reports(qtbot, panel, v
                                           ("bomb", "image too large")])
 def test_a_bad_file_shows_its_name_and_reason_and_changes_nothing(qtbot, panel, vae, tmp_path, kind, reason):
     _drop(panel, _files(_digit_png(vae, tmp_path / "good.png")))
-    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=20000)
     before = _state(panel)
     path = {"text": tmp_path / "notes.txt", "empty": tmp_path / "empty.png", "bomb": tmp_path / "bomb.png"}[kind]
     if kind == "text":
@@ -123,7 +123,7 @@ def test_a_bad_file_shows_its_name_and_reason_and_changes_nothing(qtbot, panel, 
     messages = []
     panel.message.connect(lambda level, text: messages.append((level, text)))
     _drop(panel, _files(path))
-    qtbot.waitUntil(lambda: bool(messages), timeout=5000)
+    qtbot.waitUntil(lambda: bool(messages), timeout=20000)
     qtbot.wait(50)
     level, text = messages[-1]
     assert level == "error" and path.name in text and reason in text
@@ -182,7 +182,7 @@ def test_a_thousand_files_load_in_chunks_without_freezing_the_window(qtbot, pane
 def test_clicking_an_entry_selects_that_image(qtbot, panel, vae, tmp_path):
     pngs = [_digit_png(vae, tmp_path / f"d{i}.png", index=i) for i in range(3)]
     panel.drop_files(pngs)
-    qtbot.waitUntil(lambda: panel.dropped.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: panel.dropped.count() == 3, timeout=20000)
     item = panel.dropped.list.item(2)
     rect = panel.dropped.list.visualItemRect(item)
     qtbot.mouseClick(panel.dropped.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -198,11 +198,11 @@ def test_clicking_an_entry_selects_that_image(qtbot, panel, vae, tmp_path):
 def test_a_drop_anywhere_on_the_main_window_reaches_the_panel(qtbot, window, vae, tmp_path):
     panel = install(window)
     window.start(SMALL_VAE)
-    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=15000)
+    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=60000)
     png = _digit_png(vae, tmp_path / "from the curves.png", index=5)
     _drop(window.loss_curves.plot_widget.viewport(), _files(png))  # a plot outside the panel
-    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: panel.dropped.count() == 1, timeout=20000)
     assert "from the curves.png" in window.messages.text()
     _drop(window.panel, _files(tmp_path / "missing.png"))  # the experiment form, in its dock
-    qtbot.waitUntil(lambda: "missing.png" in window.messages.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "missing.png" in window.messages.text(), timeout=20000)
     assert "file not found" in window.messages.text() and panel.dropped.count() == 1

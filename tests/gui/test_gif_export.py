@@ -20,7 +20,7 @@ def panel(qtbot):
     panel.resize(900, 560)
     panel.show()
     panel.set_experiment(Experiment.create(MOONS))
-    qtbot.waitUntil(lambda: not panel.running and not panel.busy, timeout=15000)
+    qtbot.waitUntil(lambda: not panel.running and not panel.busy, timeout=60000)
     panel.scrubber.pause()
     yield panel
     assert panel.shutdown()
@@ -36,7 +36,7 @@ def test_the_gif_has_the_expected_frames_and_size(qtbot, panel, tmp_path):
     panel.scrubber.set_index(7)
     path = tmp_path / "run.gif"
     recorder = panel.export_gif(path, max_frames=12, width=320)
-    with qtbot.waitSignal(recorder.finished, timeout=15000):
+    with qtbot.waitSignal(recorder.finished, timeout=60000):
         pass
     region = panel.gif_region()  # the square plot and its title
     assert abs(region.width() - panel.particles[0].canvas.width()) <= 1 and region.height() > region.width()

@@ -26,9 +26,9 @@ def _panel(qtbot, experiment, **kwargs) -> LatentPanel:
     panel.resize(1400, 900)
     panel.show()
     panel.set_experiment(experiment)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
     # the view fits the codes on its next paint; the manifold follows once the range has settled
-    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=5000)
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=20000)
     return panel
 
 
@@ -51,7 +51,7 @@ def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, vae):
     panel = _panel(qtbot, vae)
     x0, x1, y0, y1 = panel.map.view_range()
     pixel = _pixel_of(panel, x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))
-    with qtbot.waitSignal(panel.probe_decoded, timeout=2000):
+    with qtbot.waitSignal(panel.probe_decoded, timeout=8000):
         qtbot.mouseClick(panel.map.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pixel)
     a, b = _map_point_at(panel, pixel)
     np.testing.assert_allclose(panel.probe_tile.shown(), _decode(vae, [a, b]), atol=1e-6)
@@ -87,7 +87,7 @@ def test_hover_shows_the_nearest_test_image(qtbot, vae):
     x0, x1, y0, y1 = panel.map.view_range()
     pixel = _pixel_of(panel, 0.45 * x0 + 0.55 * x1, 0.6 * y0 + 0.4 * y1)
     qtbot.mouseMove(panel.map.canvas.viewport(), pixel)
-    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None, timeout=2000)
+    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None, timeout=8000)
     a, b = _map_point_at(panel, pixel)
     d = ((xy[:, 0] - a) / (x1 - x0)) ** 2 + ((xy[:, 1] - b) / (y1 - y0)) ** 2
     nearest = int(np.argmin(d))
@@ -98,7 +98,7 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
     panel = _panel(qtbot, vae)
     x0, x1, y0, y1 = panel.map.view_range()
     panel.map.box.setRange(xRange=(x0 / 2, x1 / 2), yRange=(y0 / 2, y1 / 2), padding=0)
-    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=3000)
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=12000)
     extent = panel.manifold.extent
     picture = panel.manifold.shown()[::-1]  # back to reading order: top row first
     rows, cols = picture.shape[0] // 28, picture.shape[1] // 28
@@ -112,13 +112,13 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
 def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
     panel = install(window)
     window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
-    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=15000)
+    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=60000)
     before = panel.map.points()
     passes = []
     panel.encoder.done.connect(lambda codes: passes.append(codes[0]))
-    with qtbot.waitSignal(window.session.run_finished, timeout=20000):
+    with qtbot.waitSignal(window.session.run_finished, timeout=80000):
         window.train()
-    qtbot.waitUntil(lambda: panel.map_ready and window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: panel.map_ready and window.session.state == "idle", timeout=40000)
     qtbot.wait(50)
     assert len(passes) >= 1
     after = panel.map.points()
@@ -152,7 +152,7 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, vae):
     x0, x1, y0, y1 = panel.map.view_range()
     central = int(np.argmin(np.hypot(xy[:, 0] - (x0 + x1) / 2, xy[:, 1] - (y0 + y1) / 2)))
     qtbot.mouseMove(panel.map.canvas.viewport(), _pixel_of(panel, *xy[central]))
-    qtbot.waitUntil(lambda: panel._hover >= 0, timeout=2000)
+    qtbot.waitUntil(lambda: panel._hover >= 0, timeout=8000)
     with torch.no_grad():
         mu, logvar = vae.module.posterior(torch.from_numpy(panel._x_map[panel._hover: panel._hover + 1]))
     mu, sigma = mu[0].numpy(), torch.exp(0.5 * logvar[0]).numpy()

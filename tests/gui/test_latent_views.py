@@ -28,8 +28,8 @@ def _panel(qtbot, experiment) -> LatentPanel:
     panel.resize(1400, 900)
     panel.show()
     panel.set_experiment(experiment)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
-    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=5000)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
+    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=20000)
     return panel
 
 
@@ -113,7 +113,7 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     panel = LatentPanel(map_points=500)
     qtbot.addWidget(panel)
     panel.show()
-    with qtbot.waitSignal(panel.pca.ready, timeout=30000) as ready:
+    with qtbot.waitSignal(panel.pca.ready, timeout=90000) as ready:
         panel.set_experiment(exp)
     components = ready.args[0]  # (3, 784), PCA of the training set
     view = panel.weights
@@ -128,7 +128,7 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     state = {k: v.detach().numpy().copy() for k, v in exp.module.state_dict().items()}
     state["V"] = (components.T @ mix).astype(np.float32)
     panel.set_snapshot(state)
-    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg < 0.1, timeout=3000)
+    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg < 0.1, timeout=12000)
     v0 = state["V"][:, 0] / np.abs(state["V"][:, 0]).max()
     np.testing.assert_allclose(view.v_row.shown()[:28, :28], v0.reshape(28, 28), atol=1e-6)
 
@@ -136,7 +136,7 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     other -= components.T @ (components @ other)  # orthogonal to PCA's subspace
     state = dict(state, V=other.astype(np.float32))
     panel.set_snapshot(state)
-    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg > 89.9, timeout=3000)
+    qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg > 89.9, timeout=12000)
 
 
 def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, vae):
@@ -145,7 +145,7 @@ def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, va
     assert panel.prior_button.isVisible() and panel.interpolation.spherical.isVisible()
     panel.set_experiment(Experiment.create(ExperimentConfig(model="ae", dataset="mnist", latent_dim=2, hidden=32)))
     assert not panel.prior_button.isVisible() and not panel.interpolation.spherical.isVisible()
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=10000)
+    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
     assert len(panel.map.points()) == 1000
 
 
@@ -159,7 +159,7 @@ def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, va
     qtbot.wait(50)
     assert len(panel.map.points()) == 0 and panel.probe_tile.shown() is None
     panel.set_experiment(vae)  # and back
-    qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=10000)
+    qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=40000)
 
 
 def test_presentation_look_scales_text_and_points_with_the_application_font(qtbot, vae):

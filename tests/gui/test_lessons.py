@@ -29,16 +29,16 @@ def _open(qtbot, window, number: int):
 
 def _stop_training(qtbot, window) -> None:
     window.session.stop()
-    qtbot.waitUntil(lambda: window.session.state in ("idle", "empty"), timeout=15_000)
+    qtbot.waitUntil(lambda: window.session.state in ("idle", "empty"), timeout=60000)
 
 
 def _populated(qtbot, window, item) -> None:
     view = window.views()[item.view]
     if item.view == LATENT:
-        qtbot.waitUntil(lambda: view.map_ready and len(view.map.points()) > 0, timeout=30_000)
+        qtbot.waitUntil(lambda: view.map_ready and len(view.map.points()) > 0, timeout=90000)
         assert np.isfinite(view.map.points()).all()
     else:
-        qtbot.waitUntil(lambda: any(len(t) > 0 for t in view.trajectories), timeout=30_000)
+        qtbot.waitUntil(lambda: any(len(t) > 0 for t in view.trajectories), timeout=90000)
         assert view.scrubber.isVisibleTo(view)
 
 

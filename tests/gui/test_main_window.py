@@ -14,9 +14,9 @@ from gendiff_gui.theme import NORMAL, PRESENTATION
 
 def _train_a_little(qtbot, w, steps=50):
     w.session.experiment.config = w.session.experiment.config.replace(steps=steps)
-    with qtbot.waitSignal(w.session.run_finished, timeout=10000):
+    with qtbot.waitSignal(w.session.run_finished, timeout=40000):
         w.session.train()
-    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
 
 
 def test_a_bad_checkpoint_shows_a_message_and_keeps_the_model(qtbot, ready_window, tmp_path):
@@ -25,9 +25,9 @@ def test_a_bad_checkpoint_shows_a_message_and_keeps_the_model(qtbot, ready_windo
     bad = tmp_path / "random.safetensors"
     bad.write_bytes(np.random.default_rng(0).bytes(4096))
     w.open_checkpoint(bad)  # what File > Open does once the dialog returns
-    qtbot.waitUntil(lambda: w.messages.level == "error", timeout=10000)
+    qtbot.waitUntil(lambda: w.messages.level == "error", timeout=40000)
     assert "random.safetensors" in w.messages.text() and "kept" in w.messages.text()
-    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
     assert w.session.experiment is before and w.session.state == "idle"
 
 
@@ -38,9 +38,9 @@ def test_save_then_open_restores_weights_config_and_step(qtbot, ready_window, tm
     path = tmp_path / "model.safetensors"
     assert w.save_checkpoint(path)
     w.session.reset(toy_config.replace(seed=5))
-    qtbot.waitUntil(lambda: w.session.state == "idle" and w.snapshots.step == 0, timeout=10000)
+    qtbot.waitUntil(lambda: w.session.state == "idle" and w.snapshots.step == 0, timeout=40000)
     w.open_checkpoint(path)
-    qtbot.waitUntil(lambda: w.snapshots.step == 50 and not w.session.busy, timeout=10000)
+    qtbot.waitUntil(lambda: w.snapshots.step == 50 and not w.session.busy, timeout=40000)
     assert w.session.experiment.config.seed == 0
     for key, value in saved.items():
         np.testing.assert_array_equal(w.snapshots.snapshot[key], value)
@@ -69,10 +69,10 @@ def test_views_are_shown_only_for_their_model_family(qtbot, ready_window, toy_co
 
     assert shown() == [False, True]  # a linear auto-encoder is on screen
     assert not tabs.isHidden()
-    with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=10000) as ready:
+    with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=40000) as ready:
         w.session.reset(toy_config.replace(model="vae", hidden=16))
     assert ready.args[0] is w.session.experiment and ready.args[0].config.model == "vae"
-    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
     assert shown() == [True, True]
 
 
@@ -98,13 +98,13 @@ def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_
     assert w.presenting and w.isFullScreen() and w.panel_dock.isHidden()
     assert QApplication.font().pointSizeF() == PRESENTATION.font_pt
     w.commands.toggle.trigger()  # Space
-    qtbot.waitUntil(lambda: w.session.state == "training", timeout=5000)
+    qtbot.waitUntil(lambda: w.session.state == "training", timeout=20000)
     w.commands.toggle.trigger()
     assert w.session.state == "paused"
     w.commands.leave_presentation.trigger()  # Esc
     assert not w.presenting and not w.isFullScreen() and not w.panel_dock.isHidden()
     assert w.theme is NORMAL and QApplication.font().pointSizeF() == NORMAL.font_pt
-    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+    with qtbot.waitSignal(w.session.run_finished, timeout=20000):
         w.session.stop()
 
 
@@ -112,12 +112,12 @@ def test_space_and_escape_keys_reach_their_actions(qtbot, ready_window):
     w = ready_window
     w.set_presentation(True)
     w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=8000)
     qtbot.keyClick(w.loss_curves.plot_widget, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: w.session.state == "training", timeout=5000)
+    qtbot.waitUntil(lambda: w.session.state == "training", timeout=20000)
     qtbot.keyClick(w.loss_curves.plot_widget, Qt.Key.Key_Escape)
     assert not w.presenting
-    with qtbot.waitSignal(w.session.run_finished, timeout=5000):
+    with qtbot.waitSignal(w.session.run_finished, timeout=20000):
         w.session.stop()
 
 
@@ -126,11 +126,11 @@ def test_settings_persist_geometry_theme_and_last_experiment(qtbot, ready_window
     hint = w.minimumSizeHint()
     target = (max(700, hint.width() + 10), max(500, hint.height() + 10))  # inside the 800x600 offscreen screen
     w.resize(*target)
-    qtbot.waitUntil(lambda: (w.width(), w.height()) == target, timeout=2000)
+    qtbot.waitUntil(lambda: (w.width(), w.height()) == target, timeout=8000)
     normal_size = w.size()
     w.set_presentation(True)
     w.close()
-    qtbot.waitUntil(lambda: not w.session.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
     assert os.listdir(os.environ["GENDIFF_SETTINGS_DIR"])
     again = MainWindow()
     qtbot.addWidget(again)
@@ -159,7 +159,7 @@ def test_a_bad_start_checkpoint_leaves_its_error_visible_after_the_default_model
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x80\x04not a checkpoint")
     window.start(toy_config, checkpoint=bad)
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     assert window.session.experiment.config == toy_config
     assert window.messages.level == "error" and "bad.safetensors" in window.messages.text()
     assert window.statusBar().currentMessage().startswith("Ready")

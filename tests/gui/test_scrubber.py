@@ -77,7 +77,7 @@ def test_play_starts_while_sampling_runs_advances_and_stops_at_t0(qtbot, moons):
     panel.scrubber.index_changed.connect(lambda i: seen.append((i, panel.trajectories[0].complete)))
     panel.set_experiment(moons)  # autoplay
     assert panel.scrubber.playing
-    qtbot.waitUntil(lambda: not panel.scrubber.playing, timeout=15000)
+    qtbot.waitUntil(lambda: not panel.scrubber.playing, timeout=60000)
     indices = [i for i, _ in seen]
     assert indices == sorted(indices) and indices[-1] == len(panel.trajectories[0]) - 1
     assert panel.scrubber.t == 0 and panel.scrubber.at_end
@@ -247,7 +247,7 @@ def test_forward_spec_describes_itself():
 def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_to_t0(qtbot, moons):
     panel = _panel(qtbot, moons, particles=40)
     panel.scrubber.set_speed(240)
-    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.running, timeout=15000)
+    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.running, timeout=60000)
     first = panel.trajectories[0]
     panel.set_snapshot({k: v.numpy().copy() for k, v in moons.module.state_dict().items()})  # the same weights
     qtbot.wait(400)
@@ -257,7 +257,7 @@ def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_
         if key.startswith("average.") and key.endswith("out.bias"):
             weights[key] = weights[key] + 0.5  # as if training had moved the output layer
     panel.set_snapshot(weights)
-    qtbot.waitUntil(lambda: panel.trajectories[0] is not first and not panel.running, timeout=15000)
+    qtbot.waitUntil(lambda: panel.trajectories[0] is not first and not panel.running, timeout=60000)
     assert panel.scrubber.playing or panel.scrubber.at_end
     assert np.abs(panel.trajectories[0].last.x_t - first.last.x_t).max() > 1e-3
     _close(panel)

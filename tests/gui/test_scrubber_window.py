@@ -12,11 +12,11 @@ MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=
 
 def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_training(qtbot, window):
     window.start(MOONS)
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     panel = window.views()["Diffusion"]
     index = window.view_tabs.indexOf(panel)
     assert window.view_tabs.isTabVisible(index)
-    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=15000)
+    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=60000)
     panel.scrubber.set_index(3)
     panel.setFocus()
     qtbot.keyClick(panel, Qt.Key.Key_Space)
@@ -30,7 +30,7 @@ def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_traini
 
 def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qtbot, window):
     window.start(MOONS)
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     panel = window.views()["Diffusion"]
     angles = np.linspace(0, 2 * np.pi, 60)
     panel.canvas.draw_stroke(np.stack([0.6 * np.cos(angles), 0.6 * np.sin(angles)], 1))
@@ -38,11 +38,11 @@ def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qt
     assert len(drawn) > 100
     panel.tabs.setCurrentWidget(panel.canvas)
     button = panel.canvas.train_button
-    qtbot.waitUntil(lambda: not button.visibleRegion().isEmpty(), timeout=3000)  # laid out: a click lands
+    qtbot.waitUntil(lambda: not button.visibleRegion().isEmpty(), timeout=12000)  # laid out: a click lands
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.session.state == "training", timeout=15000)
+    qtbot.waitUntil(lambda: window.session.state == "training", timeout=60000)
     window.session.stop()
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     experiment = window.session.experiment
     assert experiment.config.dataset == "points" and experiment.config.model == "diffusion"
     np.testing.assert_allclose(experiment.train_data.x, standardise(drawn), atol=1e-6)

@@ -47,7 +47,7 @@ def window(qtbot):
     yield win
     win.close()
     sampling = win.views().get("Diffusion")
-    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=10000)
+    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=40000)
 
 
 @pytest.fixture
