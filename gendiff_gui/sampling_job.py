@@ -19,10 +19,10 @@ import numpy as np
 import torch
 from PySide6.QtCore import Signal
 
-from core.diffusion.ddim import ddim_step, strided_timesteps
+from core.diffusion.ddim import strided_timesteps
 from core.diffusion.ema import sampling_network
 from core.diffusion.frames import Frame, is_image_shape, make_frame, to_model_space
-from core.diffusion.sampling import guided_output, sample_frames
+from core.diffusion.sampling import guided_output, reverse_chain, sample_frames
 from gendiff_gui.workers import Worker
 
 SAMPLE, FORWARD, DENOISE = "sample", "forward", "denoise"
@@ -104,19 +104,8 @@ def denoise_frames(process, denoiser, x_t: torch.Tensor, t: int, *, sampler: str
     n = x.shape[0]
     labels = None if y is None else torch.full((n,), int(y), dtype=torch.long)
     taus = reverse_timesteps(process, t, sampler, steps)
-    for k, s in zip(taus[:-1], taus[1:]):
-        with torch.no_grad():
-            noise = torch.randn(x.shape, generator=gen)
-            out = guided_output(net, x, torch.full((n,), k, dtype=torch.long), labels, guidance)
-            if sampler == "lecture":
-                x_next, x0 = process.step(x, k, out, noise)
-            elif sampler == "ddpm":
-                x_next, x0 = process.step(x, k, s, out, noise, clip=clip)
-            else:
-                x_next, x0 = ddim_step(process, x, k, s, out, eta=eta, noise=noise, clip=clip)
-        yield make_frame(k, x, x0)
-        x = x_next
-    yield make_frame(0, x, x)
+    yield from reverse_chain(process, net, x, taus, sampler=sampler, eta=eta, labels=labels, guidance=guidance,
+                             generator=gen, clip=clip)
 
 
 def run_frames(spec: RunSpec, process, denoiser) -> Iterator[Frame]:

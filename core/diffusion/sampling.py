@@ -103,11 +103,24 @@ def sample_frames(
     with torch.no_grad():
         x = process.prior(shape, gen).to(device)
     taus = strided_timesteps(process.timesteps, steps or process.timesteps)
+    yield from reverse_chain(process, denoiser, x, taus, sampler=sampler, eta=eta, labels=labels,
+                             guidance=guidance, generator=gen, clip=clip)
+
+
+def reverse_chain(process, net: nn.Module, x: torch.Tensor, taus: Sequence[int], *, sampler: str, eta: float,
+                  labels: torch.Tensor | None, guidance: float, generator: torch.Generator,
+                  clip: bool) -> Iterator[Frame]:
+    """The reverse steps from model-space x at taus[0] through taus[-1] = 0, one Frame per visited step.
+
+    One standard normal draw of x's shape per step (from `generator`, on the CPU), used or not, so every entry
+    point (sampling from x_T, "denoise from here" at any t) follows the same random stream.
+    """
+    n, device = x.shape[0], x.device
     for t, s in zip(taus[:-1], taus[1:]):
         # no_grad per step, not around the yield: the caller's code between frames keeps its own grad mode
         with torch.no_grad():
-            noise = torch.randn(shape, generator=gen).to(device)
-            out = guided_output(denoiser, x, torch.full((n,), t, dtype=torch.long, device=device), labels, guidance)
+            noise = torch.randn(x.shape, generator=generator).to(device)
+            out = guided_output(net, x, torch.full((n,), t, dtype=torch.long, device=device), labels, guidance)
             if sampler == "lecture":
                 x_next, x0 = process.step(x, t, out, noise)
             elif sampler == "ddpm":
