@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--segment", type=float, default=2.5, help="seconds of each segment")
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                         help="Qt platform (offscreen; xcb under Xvfb or a desktop)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also print the GUI thread's N costliest functions (cProfile) to stderr")
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
 
@@ -89,12 +91,21 @@ def main() -> None:
     wait_until(lambda: bool(marks) and marks[-1][0] >= WARMUP_S, 60)
 
     app_rates, bare_rates, gui_cpu = [], [], []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     for _ in range(args.rounds):
         start = marks[-1]
         previous[0] = clock.nsecsElapsed()
         measuring[0] = True
         cpu0, wall0 = time.thread_time(), time.monotonic()
+        if profiler is not None:
+            profiler.enable()
         wait_until(lambda: marks[-1][0] >= start[0] + args.segment, 60)
+        if profiler is not None:
+            profiler.disable()
         gui_cpu.append((time.thread_time() - cpu0) / (time.monotonic() - wall0))
         measuring[0] = False
         end = marks[-1]
@@ -125,6 +136,10 @@ def main() -> None:
         "torch_threads": threads,
         "platform": args.platform,
     }
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(args.profile)
     if args.json:
         print(json.dumps(result), flush=True)
     else:

@@ -76,7 +76,7 @@ def train(
     module = task.module
     module.train()
     params = [p for p in module.parameters() if p.requires_grad]
-    opt = optimizer or torch.optim.Adam(params, lr=lr)
+    opt = optimizer or torch.optim.Adam(params, lr=lr, foreach=True)  # one C++ loop over all tensors: +10-30% steps/s
     stop = stop or threading.Event()
     last_good = {k: v.detach().clone() for k, v in module.state_dict().items()}
     live_tensors = list(module.state_dict().values())  # detached views sharing the live storage

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 from core.config import ALL_MODELS, ExperimentConfig
 from core.defaults import defaults_for
@@ -34,8 +35,28 @@ def initial_config(args: argparse.Namespace, last: ExperimentConfig | None) -> E
     return defaults_for(config.replace(**changes)) if changes else config
 
 
+def prefetch_dataset(args: argparse.Namespace) -> None:
+    """Read the image set the first window most likely shows (MNIST: lessons 1-4 and 8, the first launch) in a
+    thread while torch and Qt import: the model's build then finds it in memory (0.2-0.4 s off the start-up)."""
+    name = args.dataset or "mnist"
+    if name in ("mnist", "fashion-mnist") and not args.checkpoint:
+        from core.data.image_sets import load_image_dataset
+
+        threading.Thread(target=_quietly, args=(load_image_dataset, name), name="gendiff-prefetch",
+                         daemon=True).start()
+
+
+def _quietly(fn, *args) -> None:
+    """A prefetch that fails says nothing: the build that needs the data reports the problem itself."""
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - any failure here is reported later, by the real load
+        pass
+
+
 def run(argv: list[str]) -> int:
     args = parse_args(argv)  # before Qt: --help and bad flags need no display
+    prefetch_dataset(args)
     from gendiff_gui import pyside_refcount  # noqa: F401  (explicit: the editable install may skip __init__)
     from PySide6.QtWidgets import QApplication
 

@@ -77,6 +77,8 @@ class LatentPanel(LatentLayout):
         self._refresh_timer = QTimer(self, singleShot=True)
         self._refresh_timer.timeout.connect(self._refresh_views)
         self._pending_steps: list = []
+        self._range_moved = False  # the map's range changed while a refresh was under way
+        self._stale = False  # new weights arrived while the panel was hidden behind another view
         self._refresh_spent = 0.0
         self._step_timer = QTimer(self, singleShot=True, interval=0)
         self._step_timer.timeout.connect(self._run_refresh_step)
@@ -87,7 +89,8 @@ class LatentPanel(LatentLayout):
         self.map.probe_dragged.connect(self._on_map_point)
         self.map.endpoint_picked.connect(self._on_endpoint_picked)
         self.map.hovered.connect(self._on_hover)
-        self.map.view_range_changed.connect(lambda _r: self._refresh_manifold())
+        self.map.view_range_changed.connect(lambda _r: self._on_view_range())
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_tab())
         self.fit_button.clicked.connect(self.map.fit_view)
         self.prior_button.clicked.connect(self.sample_prior)
         self.interpolation.lambda_changed.connect(lambda _l: self._refresh_interpolation_current())
@@ -181,10 +184,20 @@ class LatentPanel(LatentLayout):
         if self._net is None or not self._net.load(snapshot):
             return  # no model on screen, or weights of another model (arriving before set_experiment)
         self._state = snapshot
+        if self.window().isVisible() and not self.isVisible():
+            self._stale = True  # behind another view of the window: catch up when shown (showEvent)
+            return
         self.encoder.submit([self._x_map, self.drops.x[:, None]], snapshot)
         if not self._refresh_timer.isActive():
             wait = max(REFRESH_MS, self._refresh_cost / REFRESH_SHARE * 1000)
             self._refresh_timer.start(int(wait))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale and self._net is not None:
+            self._stale = False
+            self.encoder.submit([self._x_map, self.drops.x[:, None]], self._state)
+            self._refresh_views()
 
     def drop_files(self, paths: list[str | Path]) -> None:
         """Load these image files (folders: the image files inside) as if dropped on the window."""
@@ -270,11 +283,32 @@ class LatentPanel(LatentLayout):
         self.map.set_prior_samples(None if self._prior_z is None else plane.to_map(self._prior_z))
         self._refresh_ellipses()
 
-    def _refresh_steps(self) -> list:
+    def _refresh_steps(self, every_tab: bool = False) -> list:
         """Everything shown that depends on the weights, as small steps (each one decode batch at most); what is
-        drawn on the map changes in the first step only, so the map (the costliest view to paint) repaints once."""
-        return [self._refresh_overlays, self._refresh_strip, self._refresh_reconstructions, *self._manifold_steps(),
-                self._refresh_prior, self._show_selected_dropped, self._refresh_weights]
+        drawn on the map changes in the first step only, so the map (the costliest view to paint) repaints once.
+        Of the tabs below the map only the one on top follows (the others catch up when picked), unless every_tab."""
+        tabs = self._tab_steps()
+        shown = [step for tab, step in tabs.items() if every_tab or tab is self.tabs.currentWidget()]
+        return [self._refresh_overlays, *shown, *self._manifold_steps(), self._refresh_prior]
+
+    def _tab_steps(self) -> dict:
+        return {self.interpolation: self._refresh_strip, self.reconstructions: self._refresh_reconstructions,
+                self.dropped: self._show_selected_dropped, self.weights: self._refresh_weights}
+
+    def _refresh_tab(self) -> None:
+        """The tab just picked shows the newest weights."""
+        step = self._tab_steps().get(self.tabs.currentWidget())
+        if step is not None and self._net is not None:
+            step()
+
+    def _on_view_range(self) -> None:
+        """The map's visible region changed (the user zoomed or panned, or it follows the codes): new manifold."""
+        if self._refresh_timer.isActive():
+            return  # the refresh about to start draws the grid over the new region
+        if self._pending_steps:
+            self._range_moved = True  # once the refresh under way ends
+            return
+        self._refresh_manifold()
 
     def _refresh_overlays(self) -> None:
         """The marker, h1, h2 and the posteriors with the newest weights (images re-encoded: h <- enc(x))."""
@@ -289,6 +323,7 @@ class LatentPanel(LatentLayout):
         if self._net is None:
             return
         self._pending_steps = self._refresh_steps()
+        self._range_moved = False  # these steps draw the grid over the region visible now
         self._refresh_spent = 0.0
         self._step_timer.start()
 
@@ -298,13 +333,16 @@ class LatentPanel(LatentLayout):
         t0 = time.perf_counter()
         self._pending_steps.pop(0)()
         self._refresh_spent += time.perf_counter() - t0
+        if not self._pending_steps and self._range_moved:
+            self._range_moved = False
+            self._pending_steps = self._manifold_steps()
         if self._pending_steps:
             self._step_timer.start()
         else:
             self._refresh_cost = self._refresh_spent
 
     def _refresh_now(self) -> None:
-        for step in self._refresh_steps():
+        for step in self._refresh_steps(every_tab=True):
             step()
 
     def _reencode_picks(self) -> None:

@@ -15,19 +15,20 @@ import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.checkpoint import CheckpointError
 from core.config import ExperimentConfig
 from core.experiment import Experiment
 from gendiff_gui.jobs import Job, stop_and_wait
 from gendiff_gui.snapshots import SnapshotModel
-from gendiff_gui.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch
+from gendiff_gui.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch_in_background
 
 # Settings that can change between runs of one model; any other change needs a new model.
 TRAINING_FIELDS = frozenset({"lr", "batch_size", "steps", "seconds"})
 
 EMPTY, LOADING, IDLE, TRAINING, PAUSED, STOPPING = "empty", "loading", "idle", "training", "paused", "stopping"
+WARM_UP_DELAY_MS = 400  # after the first model is on screen: its views paint first, then torch warms up
 
 
 def needs_new_model(new: ExperimentConfig, old: ExperimentConfig) -> bool:
@@ -35,10 +36,6 @@ def needs_new_model(new: ExperimentConfig, old: ExperimentConfig) -> bool:
     changed = {k for k, v in new.to_dict().items() if old.to_dict().get(k) != v}
     return bool(changed - TRAINING_FIELDS)
 
-
-def _ready_to_train(experiment: Experiment) -> Experiment:
-    warm_up_torch()
-    return experiment
 
 
 class TrainingSession(QObject):
@@ -103,7 +100,7 @@ class TrainingSession(QObject):
             self._queued_build = (what, fn, fallback)
             self._build_job.request_stop()
             return
-        worker = CallWorker(lambda: _ready_to_train(fn()))
+        worker = CallWorker(fn)
         job = Job("build", worker, self)
         worker.returned.connect(self._on_built)
         worker.failed.connect(self._on_build_failed)
@@ -145,6 +142,7 @@ class TrainingSession(QObject):
         self._refresh_state()
 
     def _install(self, experiment: Experiment) -> None:
+        QTimer.singleShot(WARM_UP_DELAY_MS, warm_up_torch_in_background)  # once per process
         self._pending_experiment = None
         self.experiment = experiment
         self.last_result = None

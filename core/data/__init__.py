@@ -59,7 +59,8 @@ def _image_dataset(name: str, split: str) -> ArrayDataset:
     raw = load_image_dataset(name)
     images = raw.train_images if split == "train" else raw.test_images
     labels = raw.train_labels if split == "train" else raw.test_labels
-    x = (images.astype(np.float32) / 255.0)[:, None, :, :]
+    # One pass into one new array (astype then divide makes and fills two: 0.4-0.7 s more for MNIST's 188 MB).
+    x = np.divide(images, np.float32(255.0), dtype=np.float32)[:, None, :, :]
     # Writable copies: the cached raw arrays are read-only (torch.from_numpy warns on those).
     return ArrayDataset(x=x, y=labels.copy(), kind="image", class_names=raw.class_names, name=name)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -48,13 +49,22 @@ def _check(path: Path, arrays: dict[str, np.ndarray]) -> None:
             raise ValueError(f"{path}: {split}_labels outside 0..{n_classes - 1}")
 
 
-@functools.lru_cache(maxsize=None)
+_LOAD_LOCK = threading.Lock()
+
+
 def load_image_dataset(name: str) -> ImageDataset:
-    """Load (once per process) the named image set from core.paths.DATA_DIR.
+    """Load (once per process) the named image set from core.paths.DATA_DIR; thread-safe (a second caller, e.g. a
+    model built while the program's start-up prefetch reads the file, waits for that read instead of repeating it).
 
     Raises ValueError for an unknown name and FileNotFoundError / ValueError (with the path and
     a hint to run scripts/convert_datasets.py) for a missing or corrupt file.
     """
+    with _LOAD_LOCK:
+        return _load_cached(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(name: str) -> ImageDataset:
     if name not in IMAGE_DATASET_FILES:
         raise ValueError(f"unknown image dataset {name!r}; valid: {', '.join(IMAGE_DATASET_FILES)}")
     path = paths.DATA_DIR / IMAGE_DATASET_FILES[name]
@@ -78,3 +88,6 @@ def load_image_dataset(name: str) -> ImageDataset:
         test_labels=_readonly(arrays["test_labels"].astype(np.int64)),
         class_names=tuple(str(c) for c in arrays["class_names"]),
     )
+
+
+load_image_dataset.cache_clear = _load_cached.cache_clear  # type: ignore[attr-defined]  (tests point DATA_DIR elsewhere)

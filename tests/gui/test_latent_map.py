@@ -110,7 +110,7 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
 
 
 def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
-    panel = install(window)
+    panel = window.views()["Latent space"]
     window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
     qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=60000)
     before = panel.map.points()
@@ -171,3 +171,21 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, vae):
     strip = panel.prior_tile.shown()
     np.testing.assert_allclose(strip[:28, :28], decoded[0], atol=1e-6)
     np.testing.assert_allclose(strip[30:58, 30:58], decoded[5], atol=1e-6)  # 4 per row, 2 px gaps
+
+
+def test_a_panel_behind_another_tab_skips_snapshots_and_catches_up_when_shown(qtbot, window):
+    shown = window.views()["Latent space"]
+    hidden = install(window)  # a second panel, in a tab behind the first
+    window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
+    qtbot.waitUntil(lambda: window.session.state == "idle" and hidden.map_ready and shown.map_ready, timeout=60000)
+    before = hidden.map.points()
+    passes = []
+    hidden.encoder.done.connect(lambda codes: passes.append(codes[0]))
+    with qtbot.waitSignal(window.session.run_finished, timeout=80000):
+        window.train()
+    qtbot.waitUntil(lambda: shown.map_ready and window.session.state == "idle", timeout=40000)
+    qtbot.wait(50)
+    assert passes == [] and np.array_equal(hidden.map.points(), before)  # no work for a view nobody sees
+    window.view_tabs.setCurrentWidget(hidden)
+    qtbot.waitUntil(lambda: len(passes) >= 1 and hidden.map_ready, timeout=40000)
+    np.testing.assert_allclose(hidden.map.points(), shown.map.points(), atol=1e-6)  # the final weights' codes

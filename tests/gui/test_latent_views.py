@@ -127,7 +127,11 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     mix = rng.standard_normal((3, 3))  # any basis of PCA's subspace is as good as PCA
     state = {k: v.detach().numpy().copy() for k, v in exp.module.state_dict().items()}
     state["V"] = (components.T @ mix).astype(np.float32)
+    panel.tabs.setCurrentWidget(panel.interpolation)
     panel.set_snapshot(state)
+    qtbot.wait(600)
+    assert view.angle_deg > 30  # a tab behind another one waits ...
+    panel.tabs.setCurrentWidget(view)  # ... and shows the newest weights when picked
     qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg < 0.1, timeout=12000)
     v0 = state["V"][:, 0] / np.abs(state["V"][:, 0]).max()
     np.testing.assert_allclose(view.v_row.shown()[:28, :28], v0.reshape(28, 28), atol=1e-6)
