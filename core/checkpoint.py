@@ -6,10 +6,12 @@ kill mid-save leaves the previous file intact. Loading reads only the safetensor
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import struct
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,9 +66,10 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
         payload = st_save_bytes(arrays, metadata=header)
     except (SafetensorError, ValueError, TypeError) as exc:
         raise CheckpointError(f"could not encode the weights: {exc}") from exc
+    _remove_stale_temps(path)
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         if hasattr(os, "fchmod"):  # mkstemp makes private 0600 files; a saved model is an ordinary file
             os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
@@ -84,6 +87,40 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: Expe
             except OSError:
                 pass
     return path
+
+
+STALE_TEMP_SECONDS = 24 * 3600
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete the temporary files that saves of `path` killed mid-write left behind (.NAME.PID.xxxx.tmp): those
+    of a process that no longer runs, and any older than a day. A save in progress elsewhere is left alone."""
+    try:
+        leftovers = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+    except OSError:
+        return
+    for tmp in leftovers:
+        pid_text = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        try:
+            old = time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS
+            dead = pid_text.isdigit() and int(pid_text) != os.getpid() and not _process_running(int(pid_text))
+            if old or dead:
+                tmp.unlink()
+        except (OSError, ValueError, OverflowError):
+            pass  # gone already, or not ours to delete: the save goes on
+
+
+def _process_running(pid: int) -> bool:
+    """True unless process `pid` surely does not exist (POSIX); elsewhere, True (only the age rule applies)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _umask() -> int:

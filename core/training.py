@@ -48,6 +48,12 @@ def _restore(module: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
         module.load_state_dict(weights)
 
 
+def _norm(params: list[torch.Tensor]) -> float:
+    """||theta||, the Euclidean norm of all the parameters together (NaN/Inf if a weight is)."""
+    with torch.no_grad():
+        return float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(params)))) if params else 0.0
+
+
 def _all_finite(module: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in module.parameters())
 
@@ -64,14 +70,17 @@ def train(
     optimizer: torch.optim.Optimizer | None = None,
     start_step: int = 0,
     explode_factor: float = 1e4,
+    jump_factor: float = 10.0,
 ) -> Iterator[TrainEvent]:
     """Train `task.module` with Adam on `batches` until `steps`, `seconds`, `stop` or the caller stops iterating.
 
     Every step the loss is checked before the update: if it is NaN/Inf or `explode_factor` times the first loss
     (Adam's bounded steps make a huge learning rate explode the loss long before it overflows), or if a weight
-    is NaN/Inf after the update, the weights that last gave a sane loss are put back, a final event with
-    diverged=True and a readable message is yielded, and the loop ends. Keeping those weights costs one copy
-    per step (cheap next to a step for these model sizes).
+    is NaN/Inf after the update, or if one update made the weights' norm `jump_factor` times larger (a network
+    whose loss is bounded, e.g. a sigmoid decoder's MSE, saturates under a huge learning rate without its loss
+    ever exploding), the weights that last gave a sane loss are put back, a final event with diverged=True and
+    a readable message is yielded, and the loop ends. Keeping those weights costs one copy per step and the
+    norm one reduction (cheap next to a step for these model sizes).
     """
     module = task.module
     module.train()
@@ -87,6 +96,7 @@ def train(
     losses: dict[str, float] = {}
     reference: float | None = None  # the first loss: an untrained model's error
     good_step = start_step  # the step whose weights last gave a sane loss (kept in last_good)
+    norm = _norm(params)
 
     def finish(message: str, diverged: bool = False) -> TrainEvent:
         module.eval()
@@ -124,6 +134,16 @@ def train(
             opt.zero_grad(set_to_none=True)
             parts["total"].backward()
             opt.step()  # weights made NaN/Inf here give a NaN loss on the next step, which puts these back
+            new_norm = _norm(params)
+            if new_norm > jump_factor * norm + 1.0:  # ||theta|| jumped: far beyond any sane step of Adam
+                _restore(module, last_good)
+                yield finish(
+                    f"training diverged at step {step + 1}: one update made the weights {new_norm / norm:.3g} "
+                    f"times larger; kept the weights of step {good_step}. Try a smaller learning rate.",
+                    diverged=True,
+                )
+                return
+            norm = new_norm if math.isfinite(new_norm) else norm
             step += 1
             losses = {k: float(v.detach()) for k, v in parts.items()}
             elapsed = time.perf_counter() - t0

@@ -56,6 +56,20 @@ def test_a_save_killed_at_random_moments_always_leaves_a_loadable_checkpoint(tmp
     print(f"{ROUNDS} kills: {interrupted} inside a write, the file always loaded, last version {version}")
     assert version > 0, "no save ever finished: the kills came too early to test anything"
     assert interrupted >= 1, "no kill landed inside a write: the test did not test a torn save"
+    save_checkpoint(path, {"w": np.ones((4, 4), np.float32)}, ExperimentConfig(), {"version": -1})
+    assert list(tmp_path.glob(".model.safetensors.*.tmp")) == []  # the next save sweeps what killed saves left
+    assert load_checkpoint(path).metadata["version"] == -1
+
+
+def test_a_save_leaves_alone_the_temporary_file_of_a_save_still_running(tmp_path):
+    path = tmp_path / "model.safetensors"
+    mine = tmp_path / f".model.safetensors.{os.getpid()}.abc123.tmp"  # this process: perhaps another thread saving
+    other = tmp_path / ".model.safetensors.1.abc123.tmp"  # pid 1 always runs
+    unrelated = tmp_path / ".other.safetensors.999999999.abc123.tmp"
+    for f in (mine, other, unrelated):
+        f.write_bytes(b"partial")
+    save_checkpoint(path, {"w": np.zeros((2, 2), np.float32)}, ExperimentConfig())
+    assert mine.exists() and other.exists() and unrelated.exists()
 
 
 # ----- a full disk and a read-only folder -----

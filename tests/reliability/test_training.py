@@ -24,6 +24,9 @@ FAMILIES = {  # every model family, small
     "ae": ExperimentConfig(model="ae", dataset="moons", latent_dim=1, hidden=32),
     "vae": ExperimentConfig(model="vae", dataset="moons", latent_dim=2, hidden=32),
     "conv-vae": ExperimentConfig(model="conv-vae", dataset="mnist", latent_dim=2, batch_size=32),
+    # Sigmoid decoders on images: the loss stays bounded however far the weights fly (the norm guard stops them)
+    "ae-images": ExperimentConfig(model="ae", dataset="mnist", latent_dim=2, hidden=64),
+    "conv-ae": ExperimentConfig(model="conv-ae", dataset="mnist", latent_dim=2, batch_size=32, noise_sigma=0.5),
     "diffusion": ExperimentConfig(model="diffusion", dataset="moons", timesteps=50),
     "gaussian-diffusion": ExperimentConfig(model="gaussian-diffusion", dataset="moons", timesteps=50),
 }
