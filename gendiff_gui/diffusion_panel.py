@@ -39,6 +39,7 @@ from gendiff_gui.views.sample_grid import X0_CAPTION, SampleGridView
 from gendiff_gui.views.sampling_controls import SamplingControls
 from gendiff_gui.views.scrubber import KEYS, Scrubber
 from gendiff_gui.views.vector_field import fit_lengths, grid_points
+from gendiff_gui.tab_sizing import CurrentPageTabs
 
 PARTICLES, IMAGES = 2000, 16  # default sample counts
 TRACKED = 6  # particles with a trail ...
@@ -124,7 +125,7 @@ class DiffusionPanel(QWidget):
         page.addLayout(top, 1)
         page.addWidget(self.scrubber)
         self.canvas = DrawCanvas(seed=self._seed0)
-        self.tabs = QTabWidget()
+        self.tabs = CurrentPageTabs()
         self.tabs.addTab(watch, "Watch diffusion")
         self.tabs.addTab(self.canvas, "Draw your data")
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -258,11 +259,12 @@ class DiffusionPanel(QWidget):
             self._set_extent()
 
     def _set_extent(self) -> None:
-        """A fixed square view holding the data and most of x_T (2.6 prior std: ~98 %), the faint data behind."""
+        """A fixed square view holding the data and most of x_T (2.2 prior std: ~91 % of a 2-D Gaussian; more would
+        shrink the data to a speck with the lecture's sigma = 2), the faint data behind."""
         data = self._test_x
         spread = float(np.abs(data).max()) * 1.1 if len(data) else 3.0
         prior = float(getattr(self._process, "sigma", 1.0))
-        half = max(spread, 2.6 * prior)
+        half = max(spread, 2.2 * prior)
         extent = (-half, half, -half, half)
         for view in self.particles:
             view.set_extent(extent)

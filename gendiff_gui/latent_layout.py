@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from gendiff_gui.views.dropped_images import DroppedImagesView
 from gendiff_gui.views.image_grid import ImageTile, scaled_font
@@ -11,6 +11,7 @@ from gendiff_gui.views.latent_map import LatentMapView
 from gendiff_gui.views.linear_weights import LinearWeightsView
 from gendiff_gui.views.manifold import ManifoldView
 from gendiff_gui.views.reconstructions import ReconstructionsView
+from gendiff_gui.tab_sizing import CurrentPageTabs
 
 
 class LatentLayout(QWidget):
@@ -48,7 +49,7 @@ class LatentLayout(QWidget):
         self.reconstructions = ReconstructionsView()
         self.dropped = DroppedImagesView()
         self.weights = LinearWeightsView()
-        self.tabs = QTabWidget()
+        self.tabs = CurrentPageTabs()
         self.tabs.addTab(self.interpolation, "Interpolation")
         self.tabs.addTab(self.reconstructions, "Reconstructions")
         self.tabs.addTab(self.dropped, "Dropped images")

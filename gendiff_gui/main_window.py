@@ -27,9 +27,10 @@ from gendiff_gui.message_bar import MessageBar
 from gendiff_gui.session import TrainingSession, needs_new_model
 from gendiff_gui.settings import load_config, open_settings, save_config
 from gendiff_gui.status import TrainingStatus
-from gendiff_gui.theme import NORMAL, PRESENTATION, Theme, apply_theme
+from gendiff_gui.theme import NORMAL, PRESENTATION, Theme, apply_theme, presentation_for
 from gendiff_gui.views import install_views
 from gendiff_gui.views.loss_curves import LossCurvesView
+from gendiff_gui.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
 ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion"})
@@ -65,16 +66,20 @@ class MainWindow(QMainWindow):
 
         self.messages = MessageBar()
         self.loss_curves = LossCurvesView()
-        self.view_tabs = QTabWidget()
+        self.view_tabs = CurrentPageTabs()
         self.view_tabs.setDocumentMode(True)
         self.view_tabs.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.view_tabs)
         self.splitter.addWidget(self.loss_curves)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)  # the views are the lesson; the curves a strip below them
         self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
-        self.loss_curves.setMinimumHeight(120)
+        self.loss_curves.setMinimumHeight(160)  # the plot keeps some height under presentation-size axis text
+        # An explicit minimum, not the sum of the panels' own (up to 650 px with presentation fonts): on a screen
+        # lower than the window would want, a view's bottom row is cut off instead of the whole window running
+        # off the screen with the loss curves and the status bar.
+        self.view_tabs.setMinimumHeight(240)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -158,10 +163,12 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, progress) -> None:
         self.loss_curves.append_losses(progress.steps, progress.losses)
+        self.loss_curves.setVisible(True)
         self.status.on_progress(progress)
 
     def _on_experiment(self, config: ExperimentConfig) -> None:
         self.loss_curves.clear()
+        self.loss_curves.setVisible(False)  # an empty plot teaches nothing: the views get its room until Train
         self.panel.set_config(config)
         self.panel.set_hint("")
         self.status.set_experiment(config, self.snapshots.step)
@@ -268,8 +275,9 @@ class MainWindow(QMainWindow):
                 self.restoreState(self._normal_layout[1])
         self.commands.presentation.setChecked(on)
         self.commands.leave_presentation.setEnabled(on)
-        self.set_theme(PRESENTATION if on else NORMAL)
-        self.loss_curves.plot_widget.setFocus()  # Space must reach the window, not a form widget
+        self.set_theme(presentation_for(self.screen().availableGeometry().height()) if on else NORMAL)
+        # Space must reach the window, not a form widget
+        (self.loss_curves.plot_widget if self.loss_curves.isVisible() else self.view_tabs).setFocus()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

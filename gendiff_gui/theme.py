@@ -1,7 +1,7 @@
 """The two looks of the program: `normal` for a laptop and `presentation` for a projector (big, thick, contrasted)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
@@ -62,6 +62,19 @@ PRESENTATION = Theme(
     accent="#0050A0", error="#C00000", grid="#C4C4C4", icon_px=40,
 )
 THEMES = {t.name: t for t in (NORMAL, PRESENTATION)}
+PRESENTATION_SCREEN_PX = 1080  # the screen height PRESENTATION's sizes are made for
+
+
+def presentation_for(screen_height_px: int) -> Theme:
+    """The presentation look for a screen `screen_height_px` logical pixels high: PRESENTATION itself from 1080 px
+    up, proportionally smaller below (text keeps the same share of the projected picture, so it reads the same
+    from the back of the room, and a 1280x800 projector still shows the views), never under 12 pt."""
+    k = min(1.0, max(int(screen_height_px), 1) / PRESENTATION_SCREEN_PX)
+    if k >= 1.0:
+        return PRESENTATION
+    return replace(PRESENTATION, font_pt=max(12.0, round(PRESENTATION.font_pt * k, 1)),
+                   icon_px=max(24, round(PRESENTATION.icon_px * k)),
+                   line_width=max(3.0, PRESENTATION.line_width * k), axis_width=max(1.5, PRESENTATION.axis_width * k))
 
 
 def palette(theme: Theme) -> QPalette:

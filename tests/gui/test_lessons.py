@@ -13,7 +13,7 @@ from gendiff_gui import lessons as catalogue
 from gendiff_gui.lesson_runner import SETTINGS_KEY, startup_lesson
 from gendiff_gui.lessons import DIFFUSION, LATENT, LESSONS, lesson
 from gendiff_gui.settings import open_settings
-from gendiff_gui.theme import PRESENTATION
+from gendiff_gui.theme import NORMAL
 
 OPEN_MS = 60_000  # a loaded 2-core machine: MNIST's first load and a model build take seconds
 LECTURE_ORDER = ("PCA", "Denoising", "Interpolating", "Variational", "Forward noising", "reverse step",
@@ -187,7 +187,7 @@ def test_the_caption_is_big_on_a_projector(qtbot, window):
     normal = window.lessons.caption.formula.fontInfo().pointSizeF()
     window.set_presentation(True)
     qtbot.waitUntil(lambda: window.lessons.caption.formula.fontInfo().pointSizeF() > normal)
-    assert window.lessons.caption.formula.fontInfo().pointSizeF() >= 1.5 * PRESENTATION.font_pt
+    assert window.lessons.caption.formula.fontInfo().pointSizeF() >= 1.5 * window.theme.font_pt > 1.5 * NORMAL.font_pt
     window.set_presentation(False)
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from core.defaults import defaults_for
 from gendiff_gui.main_window import MainWindow
-from gendiff_gui.theme import NORMAL, PRESENTATION
+from gendiff_gui.theme import NORMAL, PRESENTATION, presentation_for
 
 
 def _train_a_little(qtbot, w, steps=50):
@@ -96,7 +96,8 @@ def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_
     w = ready_window
     w.commands.presentation.trigger()
     assert w.presenting and w.isFullScreen() and w.panel_dock.isHidden()
-    assert QApplication.font().pointSizeF() == PRESENTATION.font_pt
+    expected = presentation_for(w.screen().availableGeometry().height())
+    assert QApplication.font().pointSizeF() == expected.font_pt > NORMAL.font_pt
     w.commands.toggle.trigger()  # Space
     qtbot.waitUntil(lambda: w.session.state == "training", timeout=20000)
     w.commands.toggle.trigger()
@@ -186,3 +187,10 @@ def test_closing_stops_the_jobs_views_hand_to_the_window(qtbot, window):
     assert started.wait(5)
     window.close()
     assert job.wait(0)
+
+
+def test_presentation_sizes_follow_the_screen_height():
+    assert presentation_for(1080) is PRESENTATION and presentation_for(2160) is PRESENTATION
+    small = presentation_for(800)
+    assert small.font_pt == round(PRESENTATION.font_pt * 800 / 1080, 1) and small.icon_px < PRESENTATION.icon_px
+    assert presentation_for(300).font_pt == 12.0  # never below a readable size

@@ -102,8 +102,9 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(qtbot, window, 
     qtbot.waitUntil(lambda: not window.session.busy, timeout=20000)
     assert all(np.isfinite(v).all() for v in window.snapshots.snapshot.values())
     assert all(bool(p.isfinite().all()) for p in window.session.experiment.module.parameters())
-    qtbot.waitUntil(lambda: _points(window) > 0, timeout=8000)
-    for part, series in window.loss_curves.series.items():
+    assert "kept the weights of step 0" in finished.args[0].message  # stopped at its first update
+    qtbot.wait(200)
+    for part, series in window.loss_curves.series.items():  # whatever reached the curves is finite
         assert np.all(np.isfinite(series.arrays()[1])), part
 
 
