@@ -63,6 +63,9 @@ class LatentLayout(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)  # the map is the lesson: it gets most of the height
         split.setStretchFactor(1, 1)
+        self._user_sized = False  # the user dragged a divider: their sizes stay
+        for splitter in (top, split):
+            splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_sized", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split, 1)
@@ -76,19 +79,28 @@ class LatentLayout(QWidget):
             self._sized = True
             self._apportion()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Keep the proportions below as the window changes size (full screen, a projector), until the user
+        drags a divider."""
+        super().resizeEvent(event)
+        if self._sized and not self._user_sized:
+            self._apportion()
+
     def _apportion(self) -> None:
         """Map : manifold : side column = 5 : 4 : 3 of the width, and the map row about 3/4 of the height."""
         w, h = self._top.width(), self._split.height()
         self._top.setSizes([5 * w // 12, 4 * w // 12, 3 * w // 12])
         self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
 
-    def apply_theme(self, _theme=None) -> None:
+    def apply_theme(self, theme=None) -> None:
         """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
         for widget in (self.prior_button, self.fit_button, self.tabs, self.tabs.tabBar(), self.status):
             widget.setFont(scaled_font(1.0))
         for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
                      self.interpolation, self.reconstructions, self.dropped, self.weights):
             view.apply_fonts()
+        # On a projector the map needs the room more than the gestures' reminder (the teacher knows them).
+        self.map.hint.setVisible(getattr(theme, "name", "") != "presentation")
         if self._sized:
             self._apportion()
 
