@@ -29,8 +29,10 @@ STRIP_LAMBDAS = np.linspace(0.0, 1.0, 9)
 PATH_LAMBDAS = np.linspace(0.0, 1.0, 41)
 PRIOR_SAMPLES = 8
 MANIFOLD_CELLS = 15
-REFRESH_MS = 250  # views that decode many images follow new weights at most 4 times a second ...
-REFRESH_SHARE = 0.15  # ... and spend at most about a seventh of the GUI thread on it
+# While a model trains, every view follows the map: each pass of the background encoder (a few a second) moves the
+# points, the marker and the ellipses in one repaint of the map, then the other views refresh in small steps,
+# spending at most this share of the GUI thread (their measured cost spaces the refreshes out).
+REFRESH_SHARE = 0.1
 LEVEL_COLORS = {"info": "#1A1A1A", "warning": "#8A5A00", "error": "#B00020"}
 
 
@@ -70,6 +72,7 @@ class LatentPanel(LatentLayout):
         self._prior_draws = 0
         self._selected = -1  # the dropped image the marker is on
         self._refresh_cost = 0.0
+        self._refresh_started = -float("inf")
         self.encoder: BackgroundEncoder | None = None
         self.drops = DroppedImages(self)
         self.pca = PcaBaseline(self)
@@ -187,17 +190,13 @@ class LatentPanel(LatentLayout):
         if self.window().isVisible() and not self.isVisible():
             self._stale = True  # behind another view of the window: catch up when shown (showEvent)
             return
-        self.encoder.submit([self._x_map, self.drops.x[:, None]], snapshot)
-        if not self._refresh_timer.isActive():
-            wait = max(REFRESH_MS, self._refresh_cost / REFRESH_SHARE * 1000)
-            self._refresh_timer.start(int(wait))
+        self.encoder.submit([self._x_map, self.drops.x[:, None]], snapshot)  # -> _on_codes -> the other views
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self._stale and self._net is not None:
             self._stale = False
-            self.encoder.submit([self._x_map, self.drops.x[:, None]], self._state)
-            self._refresh_views()
+            self.encoder.submit([self._x_map, self.drops.x[:, None]], self._state)  # -> _on_codes -> the views
 
     def drop_files(self, paths: list[str | Path]) -> None:
         """Load these image files (folders: the image files inside) as if dropped on the window."""
@@ -270,7 +269,18 @@ class LatentPanel(LatentLayout):
         self._plane.fit(self._codes)
         self.map.set_points(self._plane.to_map(self._codes), self._y_map if self._labels_pending else None)
         self._labels_pending = False
+        self._reencode_picks()  # the marker, h1, h2 follow the weights in the same repaint of the map as the points
+        self._show_probe()
         self._place_overlays()
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        """The views below and beside the map follow the newest weights: now, or once the last refresh's cost
+        has been paid back (REFRESH_SHARE of the GUI thread)."""
+        if self._refresh_timer.isActive() or self._pending_steps:
+            return  # one on its way already; it will use the newest weights
+        wait = self._refresh_cost / REFRESH_SHARE - (time.perf_counter() - self._refresh_started)
+        self._refresh_timer.start(int(max(0.0, wait) * 1000))
 
     def _place_overlays(self) -> None:
         """Everything drawn at a code, re-projected (the plane of a d > 2 map moves as the codes change)."""
@@ -283,13 +293,14 @@ class LatentPanel(LatentLayout):
         self.map.set_prior_samples(None if self._prior_z is None else plane.to_map(self._prior_z))
         self._refresh_ellipses()
 
-    def _refresh_steps(self, every_tab: bool = False) -> list:
+    def _refresh_steps(self, every_tab: bool = False, overlays: bool = True) -> list:
         """Everything shown that depends on the weights, as small steps (each one decode batch at most); what is
         drawn on the map changes in the first step only, so the map (the costliest view to paint) repaints once.
         Of the tabs below the map only the one on top follows (the others catch up when picked), unless every_tab."""
         tabs = self._tab_steps()
         shown = [step for tab, step in tabs.items() if every_tab or tab is self.tabs.currentWidget()]
-        return [self._refresh_overlays, *shown, *self._manifold_steps(), self._refresh_prior]
+        first = [self._refresh_overlays] if overlays else []
+        return [*first, *shown, *self._manifold_steps(), self._refresh_prior]
 
     def _tab_steps(self) -> dict:
         return {self.interpolation: self._refresh_strip, self.reconstructions: self._refresh_reconstructions,
@@ -322,7 +333,8 @@ class LatentPanel(LatentLayout):
         timing them to throttle the next refresh."""
         if self._net is None:
             return
-        self._pending_steps = self._refresh_steps()
+        self._pending_steps = self._refresh_steps(overlays=False)  # _on_codes placed the overlays
+        self._refresh_started = time.perf_counter()
         self._range_moved = False  # these steps draw the grid over the region visible now
         self._refresh_spent = 0.0
         self._step_timer.start()
