@@ -57,9 +57,12 @@ class LatentMapView(QWidget):
         self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        # No grid: pyqtgraph draws it with the axes, which then repaint (text and all, ~4 ms) at every move of
+        # the points while a model trains.
         self.box: pg.ViewBox = self.plot.getViewBox()
-        self.box.enableAutoRange(enable=0.995)  # follow the codes, ignoring the farthest 0.5 %
+        self.box.disableAutoRange()
+        self._following = True  # the view follows the codes (see _follow_codes) until the user zooms or pans
+        self.box.sigRangeChangedManually.connect(lambda *_: setattr(self, "_following", False))
         for side in ("bottom", "left"):
             axis = self.plot.getAxis(side)
             axis.setPen(pg.mkPen("#222", width=1.5))
@@ -201,6 +204,7 @@ class LatentMapView(QWidget):
             self.scatter.setData(pos=self._xy, brush=self._brushes)
         else:
             self._move_points()
+        self._follow_codes()
         for k, item in enumerate(self._class_labels):
             members = self._xy[self._labels == k]
             item.setVisible(len(members) > 0)
@@ -274,8 +278,28 @@ class LatentMapView(QWidget):
         return float(x0), float(x1), float(y0), float(y1)
 
     def fit_view(self) -> None:
-        """Follow the codes again (after the user zoomed or panned)."""
-        self.box.enableAutoRange(enable=0.995)
+        """Frame the codes and follow them again (after the user zoomed or panned)."""
+        self._following = True
+        self._follow_codes(force=True)
+
+    def _follow_codes(self, force: bool = False) -> None:
+        """Keep the codes in view without rescaling at every move: the range changes only when the codes (but the
+        farthest 0.5 %) leave it, or fill less than half of it both ways; then it frames them with a margin.
+        A steady frame is easier to watch than axes that breathe with every snapshot, and cheaper to paint."""
+        if not (self._following or force) or len(self._xy) == 0:
+            return
+        xy = self._xy[np.isfinite(self._xy).all(axis=1)]
+        if len(xy) == 0:
+            return
+        lo, hi = np.percentile(xy, [0.25, 99.75], axis=0)
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        view_lo, view_hi = np.array([x0, y0]), np.array([x1, y1])
+        outside = bool(np.any(lo < view_lo) or np.any(hi > view_hi))
+        small = bool(np.all(hi - lo < 0.5 * (view_hi - view_lo)))
+        if force or outside or small:
+            pad = 0.08 * np.maximum(hi - lo, 1e-3)
+            self.box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]), yRange=(lo[1] - pad[1], hi[1] + pad[1]),
+                              padding=0.0)
 
     # ----- signals out -----
     def _scene_to_map(self, scene_pos) -> tuple[float, float] | None:
