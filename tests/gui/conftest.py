@@ -39,3 +39,23 @@ def ready_window(qtbot, window):
     window.start(TOY)
     qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     return window
+
+
+@pytest.fixture
+def shown_panel(qtbot):
+    """A factory: `shown_panel(experiment, map_points=1000, settled=True)` -> a shown LatentPanel with its map
+    encoded (settled: the manifold drawn over the map's final frame too)."""
+    from gendiff_gui.latent_panel import LatentPanel
+
+    def make(experiment, map_points: int = 1000, settled: bool = True, **kwargs) -> LatentPanel:
+        panel = LatentPanel(map_points=map_points, **kwargs)
+        qtbot.addWidget(panel)
+        panel.resize(1400, 900)
+        panel.show()
+        panel.set_experiment(experiment)
+        qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
+        if settled:  # the view frames the codes on its next paint; the manifold follows the settled frame
+            qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=20000)
+        return panel
+
+    return make

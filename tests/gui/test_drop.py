@@ -30,14 +30,8 @@ def vae() -> Experiment:
 
 
 @pytest.fixture
-def panel(qtbot, vae) -> LatentPanel:
-    panel = LatentPanel(map_points=1000)
-    qtbot.addWidget(panel)
-    panel.resize(1400, 900)
-    panel.show()
-    panel.set_experiment(vae)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
-    return panel
+def panel(shown_panel, vae) -> LatentPanel:
+    return shown_panel(vae, settled=False)
 
 
 def _digit_png(vae, path, index: int = 0, scale: int = 4):

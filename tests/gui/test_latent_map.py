@@ -20,18 +20,6 @@ def vae() -> Experiment:
     return Experiment.create(SMALL_VAE)
 
 
-def _panel(qtbot, experiment, **kwargs) -> LatentPanel:
-    panel = LatentPanel(map_points=kwargs.pop("map_points", 1000), **kwargs)
-    qtbot.addWidget(panel)
-    panel.resize(1400, 900)
-    panel.show()
-    panel.set_experiment(experiment)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
-    # the view fits the codes on its next paint; the manifold follows once the range has settled
-    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=20000)
-    return panel
-
-
 @torch.no_grad()
 def _decode(experiment, z) -> np.ndarray:
     return experiment.module.decode(torch.as_tensor(np.asarray(z, np.float32).reshape(1, -1)))[0, 0].numpy()
@@ -47,8 +35,8 @@ def _map_point_at(panel, pixel: QPoint) -> tuple[float, float]:
     return p.x(), p.y()
 
 
-def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     x0, x1, y0, y1 = panel.map.view_range()
     pixel = _pixel_of(panel, x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))
     with qtbot.waitSignal(panel.probe_decoded, timeout=8000):
@@ -59,8 +47,8 @@ def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, vae):
     assert (marker.x(), marker.y()) == pytest.approx((a, b), abs=1e-6)  # the code is float32
 
 
-def test_dragging_the_marker_decodes_as_it_moves(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_dragging_the_marker_decodes_as_it_moves(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     x0, x1, y0, y1 = panel.map.view_range()
     start = ((x0 + x1) / 2, (y0 + y1) / 2)
     panel.set_probe_code(np.array(start, np.float32))
@@ -81,8 +69,8 @@ def test_dragging_the_marker_decodes_as_it_moves(qtbot, vae):
     assert pos.x() > start[0] and pos.y() > start[1]
 
 
-def test_hover_shows_the_nearest_test_image(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_hover_shows_the_nearest_test_image(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     xy = panel.map.points()
     x0, x1, y0, y1 = panel.map.view_range()
     pixel = _pixel_of(panel, 0.45 * x0 + 0.55 * x1, 0.6 * y0 + 0.4 * y1)
@@ -94,8 +82,8 @@ def test_hover_shows_the_nearest_test_image(qtbot, vae):
     np.testing.assert_array_equal(panel.nearest_tile.shown(), panel._x_map[nearest, 0])
 
 
-def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     x0, x1, y0, y1 = panel.map.view_range()
     panel.map.box.setRange(xRange=(x0 / 2, x1 / 2), yRange=(y0 / 2, y1 / 2), padding=0)
     qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=12000)
@@ -109,17 +97,23 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
                                    _decode(vae, centres[cell]), atol=1e-6)
 
 
-def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
-    panel = window.views()["Latent space"]
+def _train_a_run(qtbot, window, watched, shown) -> tuple[np.ndarray, list]:
+    """A 40-step run of the small VAE in `window`: (the points `watched` showed before it, its encoder passes)."""
     window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
-    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=60000)
-    before = panel.map.points()
+    qtbot.waitUntil(lambda: window.session.state == "idle" and watched.map_ready and shown.map_ready, timeout=60000)
+    before = watched.map.points()
     passes = []
-    panel.encoder.done.connect(lambda codes: passes.append(codes[0]))
+    watched.encoder.done.connect(lambda codes: passes.append(codes[0]))
     with qtbot.waitSignal(window.session.run_finished, timeout=80000):
         window.train()
-    qtbot.waitUntil(lambda: panel.map_ready and window.session.state == "idle", timeout=40000)
+    qtbot.waitUntil(lambda: shown.map_ready and window.session.state == "idle", timeout=40000)
     qtbot.wait(50)
+    return before, passes
+
+
+def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
+    panel = window.views()["Latent space"]
+    before, passes = _train_a_run(qtbot, window, panel, panel)
     assert len(passes) >= 1
     after = panel.map.points()
     assert np.abs(after - before).max() > 1e-3  # the clusters moved
@@ -128,9 +122,9 @@ def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
     np.testing.assert_allclose(after, expected, atol=1e-5)  # ... to the codes of the final weights
 
 
-def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_on_it(qtbot):
+def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_on_it(qtbot, shown_panel):
     exp = Experiment.create(SMALL_VAE.replace(latent_dim=5))
-    panel = _panel(qtbot, exp)
+    panel = shown_panel(exp)
     codes = panel.map_codes().astype(np.float64)
     mean = codes.mean(0)
     _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
@@ -146,8 +140,8 @@ def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_
     np.testing.assert_allclose(panel.probe_tile.shown(), _decode(exp, z), atol=1e-6)
 
 
-def test_vae_posterior_ellipses_and_prior_samples(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_vae_posterior_ellipses_and_prior_samples(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     xy = panel.map.points()
     x0, x1, y0, y1 = panel.map.view_range()
     central = int(np.argmin(np.hypot(xy[:, 0] - (x0 + x1) / 2, xy[:, 1] - (y0 + y1) / 2)))
@@ -176,15 +170,7 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, vae):
 def test_a_panel_behind_another_tab_skips_snapshots_and_catches_up_when_shown(qtbot, window):
     shown = window.views()["Latent space"]
     hidden = install(window)  # a second panel, in a tab behind the first
-    window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
-    qtbot.waitUntil(lambda: window.session.state == "idle" and hidden.map_ready and shown.map_ready, timeout=60000)
-    before = hidden.map.points()
-    passes = []
-    hidden.encoder.done.connect(lambda codes: passes.append(codes[0]))
-    with qtbot.waitSignal(window.session.run_finished, timeout=80000):
-        window.train()
-    qtbot.waitUntil(lambda: shown.map_ready and window.session.state == "idle", timeout=40000)
-    qtbot.wait(50)
+    before, passes = _train_a_run(qtbot, window, hidden, shown)
     assert passes == [] and np.array_equal(hidden.map.points(), before)  # no work for a view nobody sees
     window.view_tabs.setCurrentWidget(hidden)
     qtbot.waitUntil(lambda: len(passes) >= 1 and hidden.map_ready, timeout=40000)

@@ -22,17 +22,6 @@ def vae() -> Experiment:
     return Experiment.create(SMALL_VAE)
 
 
-def _panel(qtbot, experiment) -> LatentPanel:
-    panel = LatentPanel(map_points=1000)
-    qtbot.addWidget(panel)
-    panel.resize(1400, 900)
-    panel.show()
-    panel.set_experiment(experiment)
-    qtbot.waitUntil(lambda: panel.map_ready, timeout=40000)
-    qtbot.waitUntil(lambda: panel.manifold.extent == panel.map.view_range(), timeout=20000)
-    return panel
-
-
 @torch.no_grad()
 def _decode(experiment, z) -> np.ndarray:
     codes = torch.as_tensor(np.asarray(z, np.float32).reshape(-1, experiment.config.latent_dim))
@@ -51,8 +40,8 @@ def _click(qtbot, panel, a: float, b: float, modifier=Qt.KeyboardModifier.NoModi
     return np.array([p.x(), p.y()], np.float32)
 
 
-def test_interpolation_ends_are_the_two_decodings_linear_and_spherical(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_interpolation_ends_are_the_two_decodings_linear_and_spherical(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     view = panel.interpolation
     assert view.formula.text() == LINEAR_FORMULA == "h = λ·h₁ + (1 − λ)·h₂ → dec(h)"
     x0, x1, y0, y1 = panel.map.view_range()
@@ -80,16 +69,16 @@ def test_interpolation_ends_are_the_two_decodings_linear_and_spherical(qtbot, va
     assert (start.x(), start.y(), end.x(), end.y()) == pytest.approx((*h1, *h2), abs=1e-6)
 
 
-def test_shift_click_sets_h1_and_the_strip_follows(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_shift_click_sets_h1_and_the_strip_follows(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     x0, x1, y0, y1 = panel.map.view_range()
     h1 = _click(qtbot, panel, 0.5 * (x0 + x1), 0.6 * y0 + 0.4 * y1, Qt.KeyboardModifier.ShiftModifier)
     strip = _untile(panel.interpolation.strip.shown(), len(STRIP_LAMBDAS))
     np.testing.assert_allclose(strip[-1], _decode(vae, h1)[0], atol=1e-6)
 
 
-def test_reconstructions_show_x_the_noisy_x_and_its_decoding_with_the_live_sigma(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_reconstructions_show_x_the_noisy_x_and_its_decoding_with_the_live_sigma(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     view = panel.reconstructions
     assert view.sigma == vae.config.noise_sigma == 0.0
     n = 10
@@ -143,8 +132,8 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg > 89.9, timeout=12000)
 
 
-def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     assert not panel.tabs.isTabVisible(panel.tabs.indexOf(panel.weights))
     assert panel.prior_button.isVisible() and panel.interpolation.spherical.isVisible()
     panel.set_experiment(Experiment.create(ExperimentConfig(model="ae", dataset="mnist", latent_dim=2, hidden=32)))
@@ -153,8 +142,8 @@ def test_weights_tab_only_for_the_linear_ae_and_prior_only_for_the_vae(qtbot, va
     assert len(panel.map.points()) == 1000
 
 
-def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, vae):
-    panel = _panel(qtbot, vae)
+def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, shown_panel, vae):
+    panel = shown_panel(vae)
     toy = Experiment.create(ExperimentConfig(model="ae", dataset="moons", latent_dim=1, hidden=16))
     panel.set_experiment(toy)
     assert len(panel.map.points()) == 0 and "images" in panel.map.plot.titleLabel.text
@@ -166,12 +155,12 @@ def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, va
     qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=40000)
 
 
-def test_presentation_look_scales_text_and_points_with_the_application_font(qtbot, vae):
+def test_presentation_look_scales_text_and_points_with_the_application_font(qtbot, shown_panel, vae):
     from PySide6.QtWidgets import QApplication
 
     from gendiff_gui.theme import PRESENTATION, apply_theme
 
-    panel = _panel(qtbot, vae)
+    panel = shown_panel(vae)
     app = QApplication.instance()
     font, palette, style = app.font(), app.palette(), app.style().name()
     before = (panel.map.scatter.opts["size"], panel.interpolation.formula.font().pointSizeF())
