@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._normal_layout: tuple[QByteArray, QByteArray] | None = None
         self._views: list[tuple[str, QWidget, frozenset[str]]] = []
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
+        self._curves_split: list[int] | None = None  # views : loss curves, when the curves were last shown
 
         self.panel = ExperimentPanel()
         self.panel_dock = QDockWidget("Experiment", self)
@@ -163,12 +164,30 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, progress) -> None:
         self.loss_curves.append_losses(progress.steps, progress.losses)
-        self.loss_curves.setVisible(True)
+        self._show_loss_curves(True)
         self.status.on_progress(progress)
+
+    def _show_loss_curves(self, on: bool) -> None:
+        """Show or hide the loss curves under the views; shown again, they get back the share they had (a third
+        of the height at first), not the sliver a splitter leaves a widget that reappears."""
+        if on != self.loss_curves.isHidden():
+            return
+        if not on:
+            sizes = self.splitter.sizes()
+            if min(sizes) > 0:  # both shown: a split worth keeping (not the views' absence before a first model)
+                self._curves_split = sizes
+            self.loss_curves.hide()
+            return
+        self.loss_curves.show()
+        total = sum(self.splitter.sizes())
+        if self._curves_split:
+            self.splitter.setSizes(self._curves_split)
+        elif total > 0:
+            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
 
     def _on_experiment(self, config: ExperimentConfig) -> None:
         self.loss_curves.clear()
-        self.loss_curves.setVisible(False)  # an empty plot teaches nothing: the views get its room until Train
+        self._show_loss_curves(False)  # an empty plot teaches nothing: the views get its room until Train
         self.panel.set_config(config)
         self.panel.set_hint("")
         self.status.set_experiment(config, self.snapshots.step)
