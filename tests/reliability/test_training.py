@@ -92,7 +92,9 @@ def test_the_window_says_so_and_keeps_the_weights_for_every_family(qtbot, window
     for family, config in FAMILIES.items():
         window.panel.set_config(config.replace(lr=HUGE_LR))
         s.reset(window.panel.config())
-        qtbot.waitUntil(lambda: s.state == "idle" and s.experiment.config.model == family, timeout=patience)
+        built = (config.model, config.dataset)
+        qtbot.waitUntil(lambda: s.state == "idle" and (s.experiment.config.model, s.experiment.config.dataset) == built,
+                        timeout=patience)
         before = _weights(s.experiment.module)
         with qtbot.waitSignal(s.run_finished, timeout=patience) as finished:
             window.train()
