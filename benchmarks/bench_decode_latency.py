@@ -29,24 +29,13 @@ import threading
 import time
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
+
+from event_loop import run_until  # benchmarks/ is on sys.path when a script runs
 
 MODELS = ("vae", "conv-vae")
 BLOCK = 10  # clicks per block; blocks alternate: panel live / panel detached from the snapshots
-
-
-def _wait(app, condition, timeout_s: float) -> bool:
-    """Run the event loop (as app.exec() would) until `condition()` holds or the time is up."""
-    deadline = time.monotonic() + timeout_s
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-    poll.start(20)
-    if not condition():
-        loop.exec()
-    poll.stop()
-    return bool(condition())
 
 
 def _clicker(viewport, pixels, gaps, posted: list, live: list, stop: threading.Event) -> None:
@@ -82,13 +71,13 @@ def measure(app, window, panel, model: str, clicks: int, seed: int, train: bool 
     from core.config import ExperimentConfig
 
     window.start(ExperimentConfig(model=model, dataset="mnist", latent_dim=2, seed=seed, seconds=3600.0))
-    if not _wait(app, lambda: window.session.state == "idle" and panel.map_ready, 120):
+    if not run_until(lambda: window.session.state == "idle" and panel.map_ready, 120):
         raise RuntimeError(f"{model}: the model was not ready in time")
     snapshots = []
     window.snapshots.updated.connect(lambda _c, _s: snapshots.append(time.perf_counter()))
     if train:
         window.train()
-        if not _wait(app, lambda: window.session.state == "training" and len(snapshots) >= 4, 60):
+        if not run_until(lambda: window.session.state == "training" and len(snapshots) >= 4, 60):
             raise RuntimeError(f"{model}: training did not start")
     step0 = window.snapshots.step
 
@@ -118,7 +107,7 @@ def measure(app, window, panel, model: str, clicks: int, seed: int, train: bool 
     thread = threading.Thread(target=_clicker, args=(viewport, pixels, gaps, posted, live, stop), daemon=True)
     t_start = time.perf_counter()
     thread.start()
-    finished = _wait(app, lambda: not thread.is_alive() and len(done) >= len(posted), sum(gaps) + 30)
+    finished = run_until(lambda: not thread.is_alive() and len(done) >= len(posted), sum(gaps) + 30)
     stop.set()
     elapsed = time.perf_counter() - t_start
     panel.map.clicked.disconnect(on_clicked)
@@ -126,7 +115,7 @@ def measure(app, window, panel, model: str, clicks: int, seed: int, train: bool 
     del panel.set_snapshot  # the class's method again
     steps = window.snapshots.step - step0
     window.session.stop()
-    _wait(app, lambda: window.session.state == "idle", 30)
+    run_until(lambda: window.session.state == "idle", 30)
     n = min(len(done), len(posted))
     on = np.array(live[:n]) if train else np.ones(n, bool)
     latency_ms = (np.array(done[:n]) - np.array(posted[:n])) * 1000.0
@@ -174,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [measure(app, window, panel, model, args.clicks, args.seed, train=not args.no_training)
                for model in args.models]
     window.close()
-    _wait(app, lambda: not window.session.busy, 10)
+    run_until(lambda: not window.session.busy, 10)
     worst = max(results, key=lambda r: r["median_ms"])
     summary = {
         "benchmark": "decode_latency", "training": not args.no_training, "median_ms": worst["median_ms"],

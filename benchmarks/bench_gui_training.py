@@ -18,6 +18,8 @@ import os
 import sys
 import time
 
+from event_loop import run_until  # benchmarks/ is on sys.path when a script runs
+
 CONFIG = dict(model="vae", dataset="mnist", latent_dim=2, batch_size=128, seed=0)
 WARMUP_S = 1.5
 
@@ -31,6 +33,8 @@ def main() -> None:
                         help="Qt platform (offscreen; xcb under Xvfb or a desktop)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also print the GUI thread's N costliest functions (cProfile) to stderr")
+    parser.add_argument("--profile-sort", default="tottime", choices=("tottime", "cumulative"),
+                        help="order of --profile's list")
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
 
@@ -38,7 +42,7 @@ def main() -> None:
 
     from core.threads import configure_threads
     from gendiff_gui import pyside_refcount  # noqa: F401
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from core.config import ExperimentConfig
@@ -52,16 +56,9 @@ def main() -> None:
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
-    loop = QEventLoop()
 
     def wait_until(condition, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        poll = QTimer()
-        poll.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-        poll.start(5)
-        loop.exec()
-        poll.stop()
-        if not condition():
+        if not run_until(condition, timeout_s, poll_ms=5):
             raise RuntimeError("benchmark timed out")
 
     config = ExperimentConfig(**CONFIG)
@@ -139,7 +136,7 @@ def main() -> None:
     if profiler is not None:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(args.profile)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(args.profile_sort).print_stats(args.profile)
     if args.json:
         print(json.dumps(result), flush=True)
     else:

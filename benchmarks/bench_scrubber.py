@@ -27,22 +27,9 @@ import sys
 import time
 import tracemalloc
 
+from event_loop import run_until  # benchmarks/ is on sys.path when a script runs
+
 SWEEPS = 2  # back and forth over the kept frames, this many times
-
-
-def _wait(condition, timeout_s: float) -> bool:
-    """Run the event loop (as app.exec() would) until `condition()` holds or the time is up."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout_s
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-    poll.start(20)
-    if not condition():
-        loop.exec()
-    poll.stop()
-    return bool(condition())
 
 
 def drag_fps(panel) -> tuple[float, float]:
@@ -79,7 +66,7 @@ def panel_fps(app, config, n: int, steps: int, field: bool = False) -> dict[str,
     panel = DiffusionPanel(particles=n, images=n)
     panel.resize(1280, 800)
     panel.show()
-    _wait(lambda: panel.isVisible(), 5)
+    run_until(lambda: panel.isVisible(), 5)
     panel.set_experiment(experiment)
     panel.scrubber.pause()
     controls = panel.controls
@@ -88,7 +75,7 @@ def panel_fps(app, config, n: int, steps: int, field: bool = False) -> dict[str,
     controls.steps.setValue(steps)
     controls.blockSignals(False)
     panel.resample(autoplay=False)
-    if not _wait(lambda: not panel.running, 300):
+    if not run_until(lambda: not panel.running, 300):
         raise RuntimeError("sampling did not finish")
     result = dict(zip(("fps", "fps_cpu"), drag_fps(panel)))
     if field:

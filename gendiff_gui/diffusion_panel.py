@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFileDialog, QFrame, QHBoxLayout,
-                               QLineEdit, QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+                               QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from core.config import DIFFUSION_MODELS, ExperimentConfig
 from gendiff_gui.decoder import SnapshotNet

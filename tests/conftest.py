@@ -59,3 +59,18 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
                     and not any(p.search(r.message) for p in IGNORED_QT_MESSAGES)]
         if warnings:
             pytest.fail("Qt warnings:\n  " + "\n  ".join(r.message for r in warnings), pytrace=False)
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown MainWindow without a model (GUI and reliability tests); closed at the end, its training and sampling
+    jobs stopped and drained."""
+    from gendiff_gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    sampling = win.views().get("Diffusion")
+    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=40000)

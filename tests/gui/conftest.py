@@ -8,6 +8,7 @@ from core.threads import configure_threads
 
 TOY = ExperimentConfig(model="linear-ae", dataset="moons", latent_dim=1, seed=0)
 TOY_VAE = ExperimentConfig(model="vae", dataset="moons", latent_dim=2, hidden=32, seed=0)
+SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)  # the latent panel's tests
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,24 +22,24 @@ def toy_config() -> ExperimentConfig:
 
 
 @pytest.fixture
-def window(qtbot):
-    """A shown MainWindow with no experiment yet; closed (jobs stopped and drained) at the end."""
-    from gendiff_gui.main_window import MainWindow
-
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    qtbot.waitUntil(lambda: not win.session.busy, timeout=20000)
-
-
-@pytest.fixture
 def ready_window(qtbot, window):
     """The window with the toy linear auto-encoder built and idle."""
     window.start(TOY)
     qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
     return window
+
+
+@pytest.fixture
+def small_vae() -> ExperimentConfig:
+    return SMALL_VAE
+
+
+@pytest.fixture(scope="module")
+def vae():
+    """A small untrained MNIST VAE, built once per test module."""
+    from core.experiment import Experiment
+
+    return Experiment.create(SMALL_VAE)
 
 
 @pytest.fixture

@@ -16,17 +16,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from core import cli
-from core.config import ExperimentConfig
 from core.data import load_image
-from core.experiment import Experiment
 from gendiff_gui.latent_panel import LatentPanel, install
-
-SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
-
-
-@pytest.fixture(scope="module")
-def vae() -> Experiment:
-    return Experiment.create(SMALL_VAE)
 
 
 @pytest.fixture
@@ -189,9 +180,9 @@ def test_clicking_an_entry_selects_that_image(qtbot, panel, vae, tmp_path):
     assert panel.probe_tile.caption.text().endswith("d2.png")
 
 
-def test_a_drop_anywhere_on_the_main_window_reaches_the_panel(qtbot, window, vae, tmp_path):
+def test_a_drop_anywhere_on_the_main_window_reaches_the_panel(qtbot, window, vae, small_vae, tmp_path):
     panel = install(window)
-    window.start(SMALL_VAE)
+    window.start(small_vae)
     qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=60000)
     png = _digit_png(vae, tmp_path / "from the curves.png", index=5)
     _drop(window.loss_curves.plot_widget.viewport(), _files(png))  # a plot outside the panel

@@ -7,17 +7,9 @@ import pytest
 import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from core.config import ExperimentConfig
 from core.experiment import Experiment
-from gendiff_gui.latent_panel import LatentPanel, install
+from gendiff_gui.latent_panel import install
 from gendiff_gui.views.manifold import grid_points
-
-SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
-
-
-@pytest.fixture(scope="module")
-def vae() -> Experiment:
-    return Experiment.create(SMALL_VAE)
 
 
 @torch.no_grad()
@@ -97,9 +89,9 @@ def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom
                                    _decode(vae, centres[cell]), atol=1e-6)
 
 
-def _train_a_run(qtbot, window, watched, shown) -> tuple[np.ndarray, list]:
+def _train_a_run(qtbot, window, config, watched, shown) -> tuple[np.ndarray, list]:
     """A 40-step run of the small VAE in `window`: (the points `watched` showed before it, its encoder passes)."""
-    window.start(SMALL_VAE.replace(steps=40, lr=3e-3))
+    window.start(config.replace(steps=40, lr=3e-3))
     qtbot.waitUntil(lambda: window.session.state == "idle" and watched.map_ready and shown.map_ready, timeout=60000)
     before = watched.map.points()
     passes = []
@@ -111,9 +103,9 @@ def _train_a_run(qtbot, window, watched, shown) -> tuple[np.ndarray, list]:
     return before, passes
 
 
-def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
+def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window, small_vae):
     panel = window.views()["Latent space"]
-    before, passes = _train_a_run(qtbot, window, panel, panel)
+    before, passes = _train_a_run(qtbot, window, small_vae, panel, panel)
     assert len(passes) >= 1
     after = panel.map.points()
     assert np.abs(after - before).max() > 1e-3  # the clusters moved
@@ -122,8 +114,8 @@ def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window):
     np.testing.assert_allclose(after, expected, atol=1e-5)  # ... to the codes of the final weights
 
 
-def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_on_it(qtbot, shown_panel):
-    exp = Experiment.create(SMALL_VAE.replace(latent_dim=5))
+def test_for_d_above_2_the_map_is_the_codes_principal_plane_and_a_click_decodes_on_it(qtbot, shown_panel, small_vae):
+    exp = Experiment.create(small_vae.replace(latent_dim=5))
     panel = shown_panel(exp)
     codes = panel.map_codes().astype(np.float64)
     mean = codes.mean(0)
@@ -167,10 +159,10 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, shown_panel, vae):
     np.testing.assert_allclose(strip[30:58, 30:58], decoded[5], atol=1e-6)  # 4 per row, 2 px gaps
 
 
-def test_a_panel_behind_another_tab_skips_snapshots_and_catches_up_when_shown(qtbot, window):
+def test_a_panel_behind_another_tab_skips_snapshots_and_catches_up_when_shown(qtbot, window, small_vae):
     shown = window.views()["Latent space"]
     hidden = install(window)  # a second panel, in a tab behind the first
-    before, passes = _train_a_run(qtbot, window, hidden, shown)
+    before, passes = _train_a_run(qtbot, window, small_vae, hidden, shown)
     assert passes == [] and np.array_equal(hidden.map.points(), before)  # no work for a view nobody sees
     window.view_tabs.setCurrentWidget(hidden)
     qtbot.waitUntil(lambda: len(passes) >= 1 and hidden.map_ready, timeout=40000)

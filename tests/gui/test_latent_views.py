@@ -14,13 +14,6 @@ from core.interpolation import slerp
 from gendiff_gui.latent_panel import STRIP_LAMBDAS, LatentPanel
 from gendiff_gui.views.interpolation import LINEAR_FORMULA
 
-SMALL_VAE = ExperimentConfig(model="vae", dataset="mnist", latent_dim=2, hidden=64, seed=0)
-
-
-@pytest.fixture(scope="module")
-def vae() -> Experiment:
-    return Experiment.create(SMALL_VAE)
-
 
 @torch.no_grad()
 def _decode(experiment, z) -> np.ndarray:

@@ -35,21 +35,7 @@ def patience() -> int:
     return BUSY_MS
 
 
-# ----- windows -----
-@pytest.fixture
-def window(qtbot):
-    """A shown MainWindow without a model; closed at the end, its jobs stopped and drained."""
-    from gendiff_gui.main_window import MainWindow
-
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    sampling = win.views().get("Diffusion")
-    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=40000)
-
-
+# ----- windows (`window` itself: tests/conftest.py) -----
 @pytest.fixture
 def vae_window(qtbot, window):
     """The window showing a small MNIST VAE (hidden 32), idle, its latent map drawn."""
