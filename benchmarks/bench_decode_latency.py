@@ -148,13 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.threads import configure_threads
-    from gendiff_gui.latent_panel import install
-    from gendiff_gui.main_window import MainWindow
-    from gendiff_gui.theme import NORMAL, apply_theme
+    from gendiff_gui.latent.panel import install
+    from gendiff_gui.shell.main_window import MainWindow
+    from gendiff_gui.widgets.theme import NORMAL, style_application
 
     threads = configure_threads(gui=True)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    apply_theme(app, NORMAL)
+    style_application(app, NORMAL)
     window = MainWindow()
     panel = install(window)
     window.resize(1600, 1000)

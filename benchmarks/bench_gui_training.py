@@ -47,12 +47,12 @@ def main() -> None:
 
     from core.config import ExperimentConfig
     from core.experiment import Experiment
-    from gendiff_gui.main_window import MainWindow
-    from gendiff_gui.theme import NORMAL, apply_theme
+    from gendiff_gui.shell.main_window import MainWindow
+    from gendiff_gui.widgets.theme import NORMAL, style_application
 
     threads = configure_threads(gui=True)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    apply_theme(app, NORMAL)
+    style_application(app, NORMAL)
     window = MainWindow()
     window.resize(1280, 800)
     window.show()

@@ -60,7 +60,7 @@ def drag_fps(panel) -> tuple[float, float]:
 
 def panel_fps(app, config, n: int, steps: int, field: bool = False) -> dict[str, float]:
     from core.experiment import Experiment
-    from gendiff_gui.diffusion_panel import DiffusionPanel
+    from gendiff_gui.diffusion.panel import DiffusionPanel
 
     experiment = Experiment.create(config)
     panel = DiffusionPanel(particles=n, images=n)
@@ -94,7 +94,7 @@ def trajectory_mb() -> tuple[float, int]:
     from core.diffusion.ddpm import DDPM
     from core.diffusion.frames import forward_frames
     from core.data import load_dataset
-    from gendiff_gui.trajectory import Trajectory
+    from gendiff_gui.diffusion.trajectory import Trajectory
 
     x0 = np.ascontiguousarray(load_dataset("mnist", "test").x[:64])
     process = DDPM(1000)
@@ -121,10 +121,10 @@ def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.config import ExperimentConfig
-    from gendiff_gui.theme import NORMAL, apply_theme
+    from gendiff_gui.widgets.theme import NORMAL, style_application
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    apply_theme(app, NORMAL)
+    style_application(app, NORMAL)
     points = ExperimentConfig(model="diffusion", dataset="moons", timesteps=200, seed=0)
     images = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=200, seed=0)
     two_d = panel_fps(app, points, 5000, 50, field=True)

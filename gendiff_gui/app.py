@@ -8,8 +8,8 @@ import threading
 
 from core.config import ALL_MODELS, ExperimentConfig
 from core.defaults import defaults_for
-from gendiff_gui.fields import NAMED_DATASETS
-from gendiff_gui.lessons import LESSONS
+from gendiff_gui.shell.fields import NAMED_DATASETS
+from gendiff_gui.lessons.catalogue import LESSONS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,17 +62,17 @@ def run(argv: list[str]) -> int:
 
     from core.threads import configure_threads
     from gendiff_gui import startup_probe
-    from gendiff_gui.lesson_runner import startup_lesson
-    from gendiff_gui.main_window import MainWindow
-    from gendiff_gui.quit_signals import install_quit_handlers
-    from gendiff_gui.settings import APPLICATION, ORGANIZATION, load_config, open_settings
-    from gendiff_gui.theme import NORMAL, apply_theme
+    from gendiff_gui.lessons.runner import startup_lesson
+    from gendiff_gui.shell.main_window import MainWindow
+    from gendiff_gui.shell.quit_signals import install_quit_handlers
+    from gendiff_gui.shell.settings import APPLICATION, ORGANIZATION, load_config, open_settings
+    from gendiff_gui.widgets.theme import NORMAL, style_application
 
     configure_threads(gui=True)  # one core for the event loop, the rest for training
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    apply_theme(app, NORMAL)
+    style_application(app, NORMAL)
     settings = open_settings()
     window = MainWindow(settings)
     reporter = _StderrReporter(args.verbose)

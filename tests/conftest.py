@@ -65,7 +65,7 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
 def window(qtbot):
     """A shown MainWindow without a model (GUI and reliability tests); closed at the end, its training and sampling
     jobs stopped and drained."""
-    from gendiff_gui.main_window import MainWindow
+    from gendiff_gui.shell.main_window import MainWindow
 
     win = MainWindow()
     qtbot.addWidget(win)

@@ -46,7 +46,7 @@ def vae():
 def shown_panel(qtbot):
     """A factory: `shown_panel(experiment, map_points=1000, settled=True)` -> a shown LatentPanel with its map
     encoded (settled: the manifold drawn over the map's final frame too)."""
-    from gendiff_gui.latent_panel import LatentPanel
+    from gendiff_gui.latent.panel import LatentPanel
 
     def make(experiment, map_points: int = 1000, settled: bool = True, **kwargs) -> LatentPanel:
         panel = LatentPanel(map_points=map_points, **kwargs)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from gendiff_gui.views.draw_canvas import DrawCanvas, standardise
+from gendiff_gui.diffusion.views.draw_canvas import DrawCanvas, standardise
 
 
 @pytest.fixture

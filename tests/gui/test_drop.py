@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from core import cli
 from core.data import load_image
-from gendiff_gui.latent_panel import LatentPanel, install
+from gendiff_gui.latent.panel import LatentPanel, install
 
 
 @pytest.fixture

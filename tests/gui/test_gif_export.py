@@ -7,8 +7,8 @@ from PIL import Image
 
 from core.config import ExperimentConfig
 from core.experiment import Experiment
-from gendiff_gui.diffusion_panel import DiffusionPanel
-from gendiff_gui.gif_export import gif_indices
+from gendiff_gui.diffusion.panel import DiffusionPanel
+from gendiff_gui.diffusion.exports import gif_indices
 
 MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gendiff_gui.history import DecimatedSeries
+from gendiff_gui.curves.history import DecimatedSeries
 
 
 def test_short_history_is_kept_exactly():

@@ -8,8 +8,8 @@ import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from core.experiment import Experiment
-from gendiff_gui.latent_panel import install
-from gendiff_gui.views.manifold import grid_points
+from gendiff_gui.latent.panel import install
+from gendiff_gui.latent.views.manifold import grid_points
 
 
 @torch.no_grad()

@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from core.config import ExperimentConfig
 from core.experiment import Experiment
 from core.interpolation import slerp
-from gendiff_gui.latent_panel import STRIP_LAMBDAS, LatentPanel
-from gendiff_gui.views.interpolation import LINEAR_FORMULA
+from gendiff_gui.latent.panel import STRIP_LAMBDAS, LatentPanel
+from gendiff_gui.latent.views.interpolation import LINEAR_FORMULA
 
 
 @torch.no_grad()
@@ -151,14 +151,14 @@ def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, sh
 def test_presentation_look_scales_text_and_points_with_the_application_font(qtbot, shown_panel, vae):
     from PySide6.QtWidgets import QApplication
 
-    from gendiff_gui.theme import PRESENTATION, apply_theme
+    from gendiff_gui.widgets.theme import PRESENTATION, style_application
 
     panel = shown_panel(vae)
     app = QApplication.instance()
     font, palette, style = app.font(), app.palette(), app.style().name()
     before = (panel.map.scatter.opts["size"], panel.interpolation.formula.font().pointSizeF())
     try:
-        apply_theme(app, PRESENTATION)
+        style_application(app, PRESENTATION)
         panel.apply_theme(PRESENTATION)
         after = (panel.map.scatter.opts["size"], panel.interpolation.formula.font().pointSizeF())
         assert after[0] > before[0] and after[1] > 1.5 * before[1]

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 
 from core.checkpoint import load_checkpoint
 from core.paths import PROJECT_ROOT
-from gendiff_gui import lessons as catalogue
-from gendiff_gui.lesson_runner import SETTINGS_KEY, startup_lesson
-from gendiff_gui.lessons import DIFFUSION, LATENT, LESSONS, lesson
-from gendiff_gui.settings import open_settings
-from gendiff_gui.theme import NORMAL
+from gendiff_gui.lessons import catalogue
+from gendiff_gui.lessons.runner import SETTINGS_KEY, startup_lesson
+from gendiff_gui.lessons.catalogue import DIFFUSION, LATENT, LESSONS, lesson
+from gendiff_gui.shell.settings import open_settings
+from gendiff_gui.widgets.theme import NORMAL
 
 OPEN_MS = 60_000  # a loaded 2-core machine: MNIST's first load and a model build take seconds
 LECTURE_ORDER = ("PCA", "Denoising", "Interpolating", "Variational", "Forward noising", "reverse step",

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from core.defaults import defaults_for
-from gendiff_gui.main_window import MainWindow
-from gendiff_gui.theme import NORMAL, PRESENTATION, presentation_for
+from gendiff_gui.shell.main_window import MainWindow
+from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, presentation_for
 
 
 def _train_a_little(qtbot, w, steps=50):
@@ -141,7 +141,7 @@ def test_settings_persist_geometry_theme_and_last_experiment(qtbot, ready_window
         assert again.size() == normal_size
     else:  # the offscreen screen (800x600) is smaller than the window's minimum: Qt clamps, the restore can't match
         assert again.size().width() >= min(normal_size.width(), screen.width()) - 16  # less a frame
-    from gendiff_gui.settings import load_config
+    from gendiff_gui.shell.settings import load_config
 
     assert load_config(again.settings) == toy_config
 
@@ -170,8 +170,8 @@ def test_closing_stops_the_jobs_views_hand_to_the_window(qtbot, window):
     import threading
     import time
 
-    from gendiff_gui.jobs import Job
-    from gendiff_gui.workers import Worker
+    from gendiff_gui.session.jobs import Job
+    from gendiff_gui.session.workers import Worker
 
     started = threading.Event()
 

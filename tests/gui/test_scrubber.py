@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 
 from core.config import ExperimentConfig
 from core.experiment import Experiment
-from gendiff_gui.diffusion_panel import DiffusionPanel
-from gendiff_gui.sampling_job import (FORWARD, RunSpec, denoise_frames, forward_state, predicted_x0,
+from gendiff_gui.diffusion.panel import DiffusionPanel
+from gendiff_gui.diffusion.sampling_job import (FORWARD, RunSpec, denoise_frames, forward_state, predicted_x0,
                                       reverse_timesteps)
-from gendiff_gui.trajectory import Trajectory
+from gendiff_gui.diffusion.trajectory import Trajectory
 from core.diffusion.frames import Frame
 
 MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)

@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from core.config import ExperimentConfig
-from gendiff_gui.views.draw_canvas import standardise
+from gendiff_gui.diffusion.views.draw_canvas import standardise
 
 MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=0)
 

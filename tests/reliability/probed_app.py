@@ -9,7 +9,7 @@ import sys
 
 
 def main() -> None:
-    from gendiff_gui import sampling_job
+    from gendiff_gui.diffusion import sampling_job
 
     work = sampling_job.SamplingWorker.work
 

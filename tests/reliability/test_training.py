@@ -17,7 +17,7 @@ import torch
 
 from core.config import ExperimentConfig
 from core.experiment import Experiment
-from gendiff_gui.workers import TrainWorker
+from gendiff_gui.session.workers import TrainWorker
 
 FAMILIES = {  # every model family, small
     "linear-ae": ExperimentConfig(model="linear-ae", dataset="moons", latent_dim=1),

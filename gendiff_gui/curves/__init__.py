@@ -1,0 +1,1 @@
+"""Live loss curves and their flat-memory history."""

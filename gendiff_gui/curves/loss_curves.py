@@ -1,0 +1,194 @@
+"""Live loss curves: one curve per loss part with a legend, log scale, EMA smoothing; flat memory for long runs."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from gendiff_gui.curves.history import DecimatedSeries
+from gendiff_gui.curves.plot_range import x_range, y_range
+from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+
+LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
+DEFAULT_SMOOTHING = 0.6
+
+
+def blend(color: QColor, background: QColor, opacity: float) -> QColor:
+    """The opaque colour of `color` painted with `opacity` over `background`."""
+    mix = lambda a, b: round(opacity * a + (1 - opacity) * b)  # noqa: E731
+    return QColor(mix(color.red(), background.red()), mix(color.green(), background.green()),
+                  mix(color.blue(), background.blue()))
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log axis that keeps only the decades (1, 10, 100 ...) once two or more are in view: fewer lines to read."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if maxVal - minVal >= 2:
+            return [level for level in levels if level[0] is not None]  # the 2..9 minor level has no spacing
+        return levels
+
+
+class LossCurvesView(QWidget):
+    """`append_losses(steps, {part: values})` adds points; `clear()` starts over. Redraws at most `redraw_hz`."""
+
+    def __init__(self, parent: QWidget | None = None, *, capacity: int = 512, redraw_hz: float = 12.0) -> None:
+        super().__init__(parent)
+        self._capacity = capacity
+        self._theme = NORMAL
+        self._smoothing = DEFAULT_SMOOTHING
+        self.series: dict[str, DecimatedSeries] = {}
+        self.raw_items: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}  # the smoothed curve of each part (in the legend)
+
+        self.plot_widget = pg.PlotWidget(axisItems={"left": DecadeAxis("left")})
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)  # the view follows the run (a drag on a projector is a mistake)
+        self.plot.hideButtons()
+        self.plot.vb.disableAutoRange()
+        self._y_range: tuple[float, float] | None = None
+        self.plot.showGrid(x=True, y=True)
+        self.plot.setLabel("bottom", "training step")
+        self.plot.setLabel("left", "loss")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # a blit, not a repaint, per frame
+
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("plot log10(loss): parts of very different sizes (reconstruction, KL) side by side")
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.smoothing = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setMinimumWidth(160)
+        self.smoothing.setToolTip("exponential moving average: s_n = w s_{n-1} + (1 - w) loss_n (faint: raw loss)")
+        self.smoothing.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
+        self.smoothing_label = QLabel()
+        controls = QHBoxLayout()
+        controls.addWidget(self.log_scale)
+        controls.addSpacing(24)
+        controls.addWidget(QLabel("Smoothing"))
+        controls.addWidget(self.smoothing)
+        controls.addWidget(self.smoothing_label)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot_widget, 1)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(int(1000 / redraw_hz))
+        self._redraw_timer.timeout.connect(self.redraw)
+        self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
+        self.log_scale.setChecked(True)
+        self.apply_theme(NORMAL)
+
+    # ----- numpy in -----
+    def append_losses(self, steps: np.ndarray, losses: dict[str, np.ndarray]) -> None:
+        for key, values in losses.items():
+            if key not in self.series:
+                self._add_part(key)
+            self.series[key].extend(steps, values)
+            if self.log_scale.isChecked() and np.any(values <= 0):
+                self.set_log_scale(False)  # a negative log-likelihood (2-D data) has no logarithm
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def clear(self) -> None:
+        """Forget every point (a new model); the curves themselves are kept and reused."""
+        self._y_range = None
+        for key in self.series:
+            self.series[key] = DecimatedSeries(self._capacity, self._smoothing)
+            self.curves[key].setData([], [])
+            self.raw_items[key].setData([], [])
+
+    def set_log_scale(self, on: bool) -> None:
+        if self.log_scale.isChecked() != on:
+            self.log_scale.setChecked(on)  # re-enters through `toggled`
+            return
+        self.plot.setLogMode(x=False, y=on)
+        self._y_range = None
+        self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+
+    def set_smoothing(self, w: float) -> None:
+        self._smoothing = min(max(w, 0.0), 0.99)
+        self.smoothing_label.setText(f"{self._smoothing:.2f}")
+        for series in self.series.values():
+            series.set_smoothing(self._smoothing)
+        self.redraw()
+
+    def exportable_plots(self) -> dict[str, pg.PlotItem]:
+        return {"Loss curves": self.plot}
+
+    # ----- drawing -----
+    def _add_part(self, key: str) -> None:
+        index = len(self.series)
+        self.series[key] = DecimatedSeries(self._capacity, self._smoothing)
+        self.raw_items[key] = self.plot.plot([], [])
+        curve = self.plot.plot([], [], name=LABELS.get(key, key))
+        self.curves[key] = curve
+        self._style_part(key, index)
+
+    def _style_part(self, key: str, index: int) -> None:
+        """Parts on top; the total drawn wider beneath them (a casing where it equals a part, as in a plain AE).
+
+        The unsmoothed curve gets the colour already blended into the background: opaque lines paint
+        several times faster than translucent ones.
+        """
+        theme = self._theme
+        color = QColor(theme.loss_color(key, index))
+        total = key == "total"
+        self.curves[key].setPen(pg.mkPen(color, width=theme.line_width * (1.8 if total else 1.0)))
+        self.curves[key].setZValue(4 if total else 6)
+        self.raw_items[key].setPen(pg.mkPen(blend(color, QColor(theme.plot_background), theme.raw_opacity),
+                                            width=theme.raw_line_width))
+        self.raw_items[key].setZValue(1)
+
+    def redraw(self) -> None:
+        smoothing = self._smoothing > 0
+        log = self.log_scale.isChecked()
+        last_step, lows, highs = 0.0, [], []
+        for key, series in self.series.items():
+            steps, means, smooth = series.arrays()
+            self.curves[key].setData(steps, smooth if smoothing else means)
+            self.raw_items[key].setVisible(smoothing)
+            if smoothing:
+                self.raw_items[key].setData(steps, means)
+            shown = means[means > 0] if log else means
+            if len(shown):
+                last_step = max(last_step, steps[-1])
+                lows.append(float(shown.min()))
+                highs.append(float(shown.max()))
+        if lows:
+            lo, hi = min(lows), max(highs)
+            if log:
+                lo, hi = np.log10(lo), np.log10(hi)
+            self._y_range = y_range(lo, hi, self._y_range)
+            self.plot.setRange(xRange=x_range(last_step), yRange=self._y_range, padding=0)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.plot_widget.setBackground(theme.plot_background)
+        font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
+        label_style = {"color": theme.plot_foreground, "font-size": f"{theme.plot_font_pt:.0f}pt"}
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.plot_foreground, width=theme.axis_width))
+            axis.setTextPen(pg.mkPen(theme.plot_foreground))
+            axis.setStyle(tickFont=font, tickTextOffset=int(theme.font_pt * 0.6))
+            axis.setTickPen(pg.mkPen(theme.grid))
+            axis.setStyle(tickAlpha=255, maxTickLevel=0)
+            axis.setZValue(-200)  # the grid it draws goes beneath the curves and the legend
+            axis.setLabel(axis.labelText, units=axis.labelUnits, **label_style)
+        self.legend.setLabelTextColor(theme.plot_foreground)
+        self.legend.setLabelTextSize(f"{theme.plot_font_pt:.0f}pt")
+        self.legend.setBrush(pg.mkBrush(theme.plot_background))  # opaque: blending costs more than drawing
+        self.legend.setPen(pg.mkPen(theme.plot_foreground, width=1))
+        for index, key in enumerate(self.series):
+            self._style_part(key, index)
+        for _sample, label in self.legend.items:
+            label.setText(label.text)  # re-render with the new size
+        self.redraw()

@@ -1,0 +1,1 @@
+"""The diffusion half: the scrubber panel, its sampling runs, trajectories and exports."""

@@ -1,0 +1,1 @@
+"""The diffusion panel's views (numpy in, pictures out)."""

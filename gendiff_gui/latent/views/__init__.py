@@ -1,0 +1,1 @@
+"""The latent panel's views (numpy in, pictures out)."""

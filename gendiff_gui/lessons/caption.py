@@ -1,0 +1,109 @@
+"""The lesson caption: a banner over the views with the lesson's title, its formula (big) and its idea."""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
+
+from gendiff_gui.widgets.theme import NORMAL, Theme
+
+TITLE_SCALE, FORMULA_SCALE, IDEA_SCALE = 1.15, 1.6, 1.0  # of the theme's font: 20 pt presentation -> 32 pt formula
+
+
+def rich(text: str) -> str:
+    """Qt rich text of a caption line (<sub> kept): runs of spaces stay as wide as typed."""
+    return re.sub(r" {2,}", lambda m: "&nbsp;" * len(m[0]), text)
+
+
+class LessonCaption(QFrame):
+    """`show_lesson(heading, formula, idea, note)` (formula and idea may hold <sub>); buttons out: previous, next,
+    all lessons (close hides it)."""
+
+    previous_requested = Signal()
+    next_requested = Signal()
+    all_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonCaption")
+        self.title = QLabel()
+        self.formula = QLabel()
+        self.formula.setObjectName("lessonFormula")
+        self.idea = QLabel()
+        self.note = QLabel()
+        self.note.setObjectName("lessonNote")
+        for label in (self.title, self.formula, self.idea, self.note):
+            label.setWordWrap(True)
+            rich_text = label in (self.formula, self.idea)
+            label.setTextFormat(Qt.TextFormat.RichText if rich_text else Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.previous = QPushButton("◀")
+        self.previous.setToolTip("Previous lesson (Ctrl+PgUp)")
+        self.next = QPushButton("▶")
+        self.next.setToolTip("Next lesson (Ctrl+PgDown)")
+        self.all = QPushButton("All lessons")
+        self.all.setToolTip("The lessons in the lecture's order (Ctrl+L)")
+        self.close_button = QToolButton()
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Hide the caption (the Lessons menu brings it back)")
+        for button in (self.previous, self.next, self.all, self.close_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the window's (train / play)
+        self.previous.clicked.connect(self.previous_requested)
+        self.next.clicked.connect(self.next_requested)
+        self.all.clicked.connect(self.all_requested)
+        self.close_button.clicked.connect(self.hide)
+        self._source = ("", "")
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(12, 6, 6, 6)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.title, 0, 0)
+        grid.addWidget(self.formula, 1, 0)
+        grid.addWidget(self.idea, 2, 0)
+        grid.addWidget(self.note, 3, 0)
+        grid.addWidget(self.previous, 0, 1)
+        grid.addWidget(self.next, 0, 2)
+        grid.addWidget(self.all, 1, 1, 1, 2, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(0, 1)
+        self.apply_theme(NORMAL)
+        self.hide()
+
+    def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
+        self.title.setText(heading)
+        self.formula.setText(rich(formula))
+        self.idea.setText(rich(idea))
+        self._source = (formula, idea)
+        self.set_note(note)
+        self.show()
+
+    def set_note(self, note: str) -> None:
+        """A line under the idea (the model is loading, missing, partly trained ...); '' hides it."""
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+
+    def set_navigation(self, has_previous: bool, has_next: bool) -> None:
+        self.previous.setEnabled(has_previous)
+        self.next.setEnabled(has_next)
+
+    def text(self) -> str:
+        """Everything the caption says, as given to show_lesson (for tests and the log)."""
+        parts = (self.title.text(), *self._source, self.note.text())
+        return "\n".join(part for part in parts if part)
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
+        pt = theme.font_pt
+        self.setStyleSheet(
+            f"#lessonCaption {{ background: #EEF4FB; border-left: 6px solid {theme.accent}; border-radius: 3px; }}"
+            f" #lessonCaption QLabel {{ color: #000000; font-size: {pt * IDEA_SCALE:.0f}pt; }}"
+            f" #lessonCaption QLabel#lessonFormula {{ font-size: {pt * FORMULA_SCALE:.0f}pt; "
+            f"font-family: 'DejaVu Serif', 'Cambria Math', 'STIX Two Math', serif; }}"
+            f" #lessonCaption QLabel#lessonNote {{ color: #8A3A00; font-style: italic; }}")
+        self.title.setStyleSheet(f"font-size: {pt * TITLE_SCALE:.0f}pt; font-weight: bold;")
+        for arrow in (self.previous, self.next):
+            arrow.setMaximumWidth(round(pt * 4.5))

@@ -1,0 +1,155 @@
+"""The experiment panel: dataset, model and the settings relevant to that model, each explained by its formula."""
+from __future__ import annotations
+
+import importlib.util
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from core.config import ALL_MODELS, DIFFUSION_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
+from core.data import IMAGE_DATASETS
+from core.defaults import defaults_for
+from gendiff_gui.shell.fields import FIELDS, NAMED_DATASETS, Field
+from gendiff_gui.widgets.sci_spinbox import ScientificSpinBox
+
+
+def model_available(model: str) -> bool:
+    """Diffusion models need core.diffusion, which may not be installed yet."""
+    if model in DIFFUSION_MODELS:
+        return importlib.util.find_spec("core.diffusion.task") is not None
+    return True
+
+
+def dataset_fits(model: str, dataset: str) -> bool:
+    """Convolutional models only take 28x28 images."""
+    return dataset in IMAGE_DATASETS or not model.startswith("conv-")
+
+
+def _editor(field: Field) -> QWidget:
+    if field.kind == "choice":
+        box = QComboBox()
+        box.addItems(list(field.choices))
+        return box
+    if field.kind == "int":
+        box = QSpinBox()
+        box.setRange(int(field.minimum), int(field.maximum))
+        box.setSpecialValueText(field.special_zero)
+        box.setAccelerated(True)
+    elif field.kind == "sci":
+        box = ScientificSpinBox()
+        box.setRange(field.minimum, field.maximum)
+    else:
+        box = QDoubleSpinBox()
+        box.setDecimals(2)
+        box.setSingleStep(0.05)
+        box.setRange(field.minimum, field.maximum)
+    box.setKeyboardTracking(False)
+    return box
+
+
+class ExperimentPanel(QWidget):
+    """Edits an ExperimentConfig; `edited(config)` whenever a setting changes (applied on Train or Reset)."""
+
+    edited = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._config = ExperimentConfig()
+        self._loading = False
+        self.dataset = QComboBox()
+        self.dataset.addItems(list(NAMED_DATASETS))
+        self.dataset.setToolTip("the data the model learns: 28x28 images (MNIST, Fashion-MNIST) or 2-D point sets")
+        self.model = QComboBox()
+        for name in ALL_MODELS:
+            self.model.addItem(name)
+            index = self.model.count() - 1
+            self.model.setItemData(index, MODEL_DESCRIPTIONS[name], Qt.ItemDataRole.ToolTipRole)
+        self._form = QFormLayout()
+        self._form.addRow("Dataset", self.dataset)
+        self._form.addRow("Model", self.model)
+        self.editors: dict[str, QWidget] = {}
+        for field in FIELDS:
+            editor = _editor(field)
+            editor.setToolTip(field.tooltip)
+            label = QLabel(field.label)
+            label.setToolTip(field.tooltip)
+            self._form.addRow(label, editor)
+            self.editors[field.name] = editor
+            signal = editor.currentTextChanged if isinstance(editor, QComboBox) else editor.valueChanged
+            signal.connect(self._changed)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("panelHint")
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._form)
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        self.dataset.currentTextChanged.connect(self._choice_changed)
+        self.model.currentTextChanged.connect(self._choice_changed)
+        self._update_availability()
+        self.set_config(self._config)
+
+    # ----- public API -----
+    def config(self) -> ExperimentConfig:
+        """The config the form describes (settings of other models keep their previous values)."""
+        values = {"model": self.model.currentText(), "dataset": self.dataset.currentText()}
+        for field in FIELDS:
+            editor = self.editors[field.name]
+            if isinstance(editor, QComboBox):
+                values[field.name] = editor.currentText()
+            elif field.name == "steps":
+                values[field.name] = editor.value() or None
+            else:
+                values[field.name] = editor.value()
+        return self._config.replace(**values)
+
+    def set_config(self, config: ExperimentConfig) -> None:
+        self._loading = True
+        try:
+            self._config = config
+            if self.dataset.findText(config.dataset) < 0:  # "points": a drawing, offered once a model uses one
+                self.dataset.addItem(config.dataset)
+            self.dataset.setCurrentText(config.dataset)
+            self.model.setCurrentText(config.model)
+            for field in FIELDS:
+                editor = self.editors[field.name]
+                value = getattr(config, field.name)
+                if isinstance(editor, QComboBox):
+                    editor.setCurrentText(str(value))
+                else:
+                    editor.setValue(value or 0)
+        finally:
+            self._loading = False
+        self._update_availability()
+
+    def set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+
+    # ----- internals -----
+    def _update_availability(self) -> None:
+        model = self.model.currentText()
+        for i in range(self.model.count()):
+            self.model.model().item(i).setEnabled(model_available(self.model.itemText(i)))
+        for i in range(self.dataset.count()):
+            self.dataset.model().item(i).setEnabled(dataset_fits(model, self.dataset.itemText(i)))
+        if not dataset_fits(model, self.dataset.currentText()):
+            self.dataset.blockSignals(True)
+            self.dataset.setCurrentText(IMAGE_DATASETS[0])
+            self.dataset.blockSignals(False)
+        for field in FIELDS:
+            self._form.setRowVisible(self.editors[field.name], model in field.models)
+
+    def _choice_changed(self, *_args) -> None:
+        """A new model or dataset starts from the learning rate, batch size and timesteps that suit it."""
+        if self._loading:
+            return
+        self._update_availability()
+        self.set_config(defaults_for(self.config()))
+        self.edited.emit(self.config())
+
+    def _changed(self, *_args) -> None:
+        if self._loading:
+            return
+        self._update_availability()
+        self.edited.emit(self.config())

@@ -1,0 +1,342 @@
+"""The main window: experiment panel, training controls, views per model family, menus; it owns the session's jobs.
+
+Views: `add_view(name, widget, families)` puts a widget in the view tabs, shown while the current model's family
+is one of `families` (see `gendiff_gui/views/__init__.py`). Weights reach views through `window.snapshots`
+(a SnapshotModel: signal `updated(config, snapshot)` plus a CPU copy of the network to decode with).
+Closing: every job (the session's and those views hand to `track_job`) is asked to stop, then waited for
+(at most 1.5 s in all), then the window closes.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from core.config import ExperimentConfig
+from gendiff_gui import pyside_refcount  # noqa: F401 (first: guards every later PySide call)
+from gendiff_gui.widgets import plot_export as export
+from gendiff_gui.session import training_session as session_states
+from gendiff_gui.lessons import runner as lesson_runner
+from gendiff_gui.shell.actions import create_actions
+from gendiff_gui.shell.experiment_panel import ExperimentPanel
+from gendiff_gui.session.jobs import Job
+from gendiff_gui.widgets.message_bar import MessageBar
+from gendiff_gui.session.training_session import TrainingSession, needs_new_model
+from gendiff_gui.shell.settings import load_config, open_settings, save_config
+from gendiff_gui.shell.status import TrainingStatus
+from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
+from gendiff_gui.shell.family_views import install_views
+from gendiff_gui.curves.loss_curves import LossCurvesView
+from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
+
+log = logging.getLogger(__name__)
+ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion"})
+CHECKPOINT_FILTER = "gendiff checkpoints (*.safetensors);;All files (*)"
+CLOSE_TIMEOUT_MS = 1500
+
+
+def experiment_title(config: ExperimentConfig) -> str:
+    """What the toolbar says is on screen, e.g. "vae on mnist · d = 2"."""
+    detail = f"T = {config.timesteps}" if config.family == "diffusion" else f"d = {config.latent_dim}"
+    return f"{config.model} on {config.dataset} · {detail}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("gendiff — auto-encoders and diffusion, trained live")
+        self.settings = settings if settings is not None else open_settings()
+        self.session = TrainingSession(self)
+        self.snapshots = self.session.snapshots
+        self.theme: Theme = NORMAL
+        self.presenting = False
+        self._normal_layout: tuple[QByteArray, QByteArray] | None = None
+        self._views: list[tuple[str, QWidget, frozenset[str]]] = []
+        self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
+        self._curves_split: list[int] | None = None  # views : loss curves, when the curves were last shown
+
+        self.panel = ExperimentPanel()
+        self.panel_dock = QDockWidget("Experiment", self)
+        self.panel_dock.setObjectName("experimentDock")
+        self.panel_dock.setWidget(self.panel)
+        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
+
+        self.messages = MessageBar()
+        self.loss_curves = LossCurvesView()
+        self.view_tabs = CurrentPageTabs()
+        self.view_tabs.setDocumentMode(True)
+        self.view_tabs.hide()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.view_tabs)
+        self.splitter.addWidget(self.loss_curves)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)  # the views are the lesson; the curves a strip below them
+        self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
+        self.loss_curves.setMinimumHeight(160)  # the plot keeps some height under presentation-size axis text
+        # An explicit minimum, not the sum of the panels' own (up to 650 px with presentation fonts): on a screen
+        # lower than the window would want, a view's bottom row is cut off instead of the whole window running
+        # off the screen with the loss curves and the status bar.
+        self.view_tabs.setMinimumHeight(240)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.commands = create_actions(self)
+        self.status = TrainingStatus(self.statusBar())
+        self._connect()
+        install_views(self)
+        self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (gendiff_gui/lessons.py)
+        self.set_theme(NORMAL)
+        self._on_state(self.session.state)
+        self.resize(1280, 800)
+
+    # ----- views -----
+    def add_view(self, name: str, widget: QWidget, families: Iterable[str] | None = None) -> None:
+        """Show `widget` as a tab while the experiment's family is in `families` (None: every family)."""
+        families = frozenset(families) if families is not None else ALL_FAMILIES
+        unknown = families - ALL_FAMILIES
+        if unknown:
+            raise ValueError(f"unknown model families {sorted(unknown)}; use {sorted(ALL_FAMILIES)}")
+        self._views.append((name, widget, families))
+        self.view_tabs.addTab(widget, name)
+        if hasattr(widget, "apply_theme"):
+            widget.apply_theme(self.theme)
+        self._show_views_for(self.snapshots.config)
+
+    def track_job(self, job: Job) -> None:
+        """A view's own job (e.g. diffusion sampling): closing the window stops it and waits for it too."""
+        self._tracked_jobs.append(job)
+        job.finished.connect(self._tracked_jobs.remove)
+
+    def views(self) -> dict[str, QWidget]:
+        return {name: widget for name, widget, _ in self._views}
+
+    def _show_views_for(self, config: ExperimentConfig | None) -> None:
+        family = config.family if config is not None else None
+        any_visible = False
+        for index, (_name, _widget, families) in enumerate(self._views):
+            visible = family in families
+            self.view_tabs.setTabVisible(index, visible)
+            any_visible |= visible
+        self.view_tabs.setVisible(any_visible)
+
+    def exportable_plots(self) -> dict[str, object]:
+        plots = dict(self.loss_curves.exportable_plots())
+        for index, (name, widget, _families) in enumerate(self._views):
+            if self.view_tabs.isTabVisible(index) and hasattr(widget, "exportable_plots"):
+                plots.update({f"{name}: {k}" if k != name else k: v for k, v in widget.exportable_plots().items()})
+        return plots
+
+    # ----- wiring -----
+    def _connect(self) -> None:
+        a, s = self.commands, self.session
+        a.open.triggered.connect(lambda: self.open_checkpoint())
+        a.save.triggered.connect(lambda: self.save_checkpoint())
+        a.quit.triggered.connect(self.close)
+        a.train.triggered.connect(self.train)
+        a.pause.triggered.connect(s.pause)
+        a.stop.triggered.connect(s.stop)
+        a.reset.triggered.connect(self.reset)
+        a.toggle.triggered.connect(self.toggle_training)
+        a.presentation.toggled.connect(self.set_presentation)
+        a.leave_presentation.triggered.connect(lambda: self.set_presentation(False))
+        a.log_scale.setChecked(self.loss_curves.log_scale.isChecked())
+        a.log_scale.toggled.connect(self.loss_curves.set_log_scale)
+        self.loss_curves.log_scale.toggled.connect(a.log_scale.setChecked)
+        a.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.panel.edited.connect(self._on_panel_edited)
+        s.experiment_changed.connect(self._on_experiment)
+        s.progress.connect(self._on_progress)
+        s.state_changed.connect(self._on_state)
+        s.message.connect(self.show_message)
+
+    def show_message(self, level: str, text: str) -> None:
+        """In the message bar; information that would hide an error goes to the status bar instead."""
+        if not self.messages.show_message(level, text):
+            self.statusBar().showMessage(text, 8000)
+
+    def _on_progress(self, progress) -> None:
+        self.loss_curves.append_losses(progress.steps, progress.losses)
+        self._show_loss_curves(True)
+        self.status.on_progress(progress)
+
+    def _show_loss_curves(self, on: bool) -> None:
+        """Show or hide the loss curves under the views; shown again, they get back the share they had (a third
+        of the height at first), not the sliver a splitter leaves a widget that reappears."""
+        if on != self.loss_curves.isHidden():
+            return
+        if not on:
+            sizes = self.splitter.sizes()
+            if min(sizes) > 0:  # both shown: a split worth keeping (not the views' absence before a first model)
+                self._curves_split = sizes
+            self.loss_curves.hide()
+            return
+        self.loss_curves.show()
+        total = sum(self.splitter.sizes())
+        if self._curves_split:
+            self.splitter.setSizes(self._curves_split)
+        elif total > 0:
+            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
+
+    def _on_experiment(self, config: ExperimentConfig) -> None:
+        self.loss_curves.clear()
+        self._show_loss_curves(False)  # an empty plot teaches nothing: the views get its room until Train
+        self.panel.set_config(config)
+        self.panel.set_hint("")
+        self.status.set_experiment(config, self.snapshots.step)
+        self._show_views_for(config)
+        self.commands.title.setText(experiment_title(config))
+
+    def _on_state(self, state: str) -> None:
+        a = self.commands
+        a.train.setEnabled(state in (session_states.IDLE, session_states.PAUSED, session_states.STOPPING))
+        a.train.setText("Resume" if state == session_states.PAUSED else "Train")
+        a.pause.setEnabled(state == session_states.TRAINING)
+        a.stop.setEnabled(state in (session_states.TRAINING, session_states.PAUSED))
+        a.save.setEnabled(self.session.experiment is not None)
+        if state == session_states.TRAINING and self.session.experiment is not None:
+            self.status.set_run_length(self.session.experiment.config)
+        self.status.set_state(state)
+
+    def _on_panel_edited(self, config: ExperimentConfig) -> None:
+        current = self.session.experiment
+        changed = current is not None and needs_new_model(config, current.config)
+        self.panel.set_hint("These settings need a new model: Train or Reset builds it (the curves start over)."
+                            if changed else "")
+
+    # ----- commands -----
+    def start(self, config: ExperimentConfig | None = None, checkpoint: str | Path | None = None,
+              train: bool = False) -> None:
+        """The first experiment: a checkpoint if given, else `config`, the last one used, or the defaults."""
+        config = config or load_config(self.settings) or ExperimentConfig()
+        self.panel.set_config(config)
+        if checkpoint is not None:
+            self.session.load(checkpoint, fallback=config)
+        else:
+            self.session.build(config)
+        if train:
+            self.session.train()
+
+    def train(self) -> None:
+        self.messages.dismiss()  # a new action: the last error has been read
+        self.session.train(self.panel.config())
+
+    def toggle_training(self) -> None:
+        """Space: pause, resume or start."""
+        self.messages.dismiss()
+        self.session.toggle(self.panel.config())
+
+    def reset(self) -> None:
+        self.messages.dismiss()
+        self.session.reset(self.panel.config())
+
+    def open_checkpoint(self, path: str | Path | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", CHECKPOINT_FILTER)
+            if not path:
+                return
+        self.messages.dismiss()
+        self.session.load(path)
+
+    def save_checkpoint(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            cfg = self.session.experiment.config if self.session.experiment else ExperimentConfig()
+            name = f"{cfg.model}-{cfg.dataset}-step{self.snapshots.step}.safetensors"
+            path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", name, CHECKPOINT_FILTER)
+            if not path:
+                return False
+        self.messages.dismiss()
+        return self.session.save(path)
+
+    def export_plot(self, name: str, path: str | Path | None = None) -> Path | None:
+        item = self.exportable_plots()[name]
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", f"{name.lower().replace(' ', '-')}.png",
+                                                  export.FILE_FILTER)
+            if not path:
+                return None
+        try:
+            written = export.export_plot(item, path)
+        except Exception as exc:  # an exporter failure is a message, never a traceback dialog
+            self.show_message("error", f"Could not export {name}: {exc}")
+            return None
+        self.show_message("info", f"Exported {name} to {written}.")
+        return written
+
+    def _fill_export_menu(self) -> None:
+        menu = self.commands.export_menu
+        menu.clear()
+        for name in self.exportable_plots():
+            menu.addAction(f"{name}…").triggered.connect(lambda _=False, n=name: self.export_plot(n))
+
+    # ----- presentation mode -----
+    def set_presentation(self, on: bool) -> None:
+        if on == self.presenting:
+            return
+        self.presenting = on
+        if on:
+            self._normal_layout = (self.saveGeometry(), self.saveState())
+            self.panel_dock.hide()
+            self.menuBar().hide()
+            self.showFullScreen()
+        else:
+            self.showNormal()
+            self.menuBar().show()
+            if self._normal_layout is not None:
+                self.restoreGeometry(self._normal_layout[0])
+                self.restoreState(self._normal_layout[1])
+        self.commands.presentation.setChecked(on)
+        self.commands.leave_presentation.setEnabled(on)
+        self.set_theme(presentation_for(self.screen().availableGeometry().height()) if on else NORMAL)
+        # Space must reach the window, not a form widget
+        (self.loss_curves.plot_widget if self.loss_curves.isVisible() else self.view_tabs).setFocus()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        if app is not None:
+            style_application(app, theme)
+        self.commands.toolbar.setIconSize(QSize(theme.icon_px, theme.icon_px))
+        # a style sheet, not setFont: the application's style sheet would reset the font when the label is shown
+        self.commands.title.setStyleSheet(f"font-size: {theme.font_pt * 1.25:.0f}pt; font-weight: bold;")
+        self.messages.apply_theme(theme)
+        self.status.apply_theme(theme)
+        self.loss_curves.apply_theme(theme)
+        for _name, widget, _families in self._views:
+            if hasattr(widget, "apply_theme"):
+                widget.apply_theme(theme)
+        self.lessons.apply_theme(theme)
+
+    # ----- settings and closing -----
+    def restore_settings(self) -> bool:
+        """Geometry and dock layout of the last session; returns True if the last theme was presentation."""
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        return self.settings.value("theme", "normal") == PRESENTATION.name
+
+    def save_settings(self) -> None:
+        geometry, state = self._normal_layout if self.presenting and self._normal_layout else (
+            self.saveGeometry(), self.saveState())
+        self.settings.setValue("window/geometry", geometry)
+        self.settings.setValue("window/state", state)
+        self.settings.setValue("theme", self.theme.name)
+        save_config(self.settings, self.session.experiment.config if self.session.experiment else self.panel.config())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
+            log.warning("a job did not stop within %d ms", CLOSE_TIMEOUT_MS)
+        self.save_settings()
+        event.accept()

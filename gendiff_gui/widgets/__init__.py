@@ -1,0 +1,1 @@
+"""Small shared widgets and looks: theme and fonts, image tiles, tabs, spin box, message bar, drops, plot export."""

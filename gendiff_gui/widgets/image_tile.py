@@ -1,0 +1,100 @@
+"""Shared image pieces of the latent views: tiling numpy images into one, and a captioned tile that shows them."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+
+GREY_LEVELS = (0.0, 1.0)  # images in [0, 1]: black 0, white 1
+SIGNED_LEVELS = (-1.0, 1.0)
+
+
+def diverging_lut() -> np.ndarray:
+    """Blue - white - red (256 x 3 uint8) for signed weights: readable by colour-blind viewers and on projectors."""
+    t = np.linspace(-1.0, 1.0, 256)[:, None]
+    blue, white, red = np.array([33, 102, 172.0]), np.array([255, 255, 255.0]), np.array([178, 24, 43.0])
+    rgb = np.where(t < 0, white + (-t) * (blue - white), white + t * (red - white))
+    return rgb.astype(np.uint8)
+
+
+def tile(images: np.ndarray, cols: int | None = None, pad: int = 0, fill: float = 0.0) -> np.ndarray:
+    """Images (n, h, w) or (rows, cols, h, w) -> one (H, W) array, row by row; `pad` pixels of `fill` between."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        rows, cols = images.shape[:2]
+        images = images.reshape(rows * cols, *images.shape[2:])
+    n, h, w = images.shape
+    cols = max(1, min(cols or n, n)) if n else 1
+    rows = max(1, -(-n // cols))
+    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), fill, dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        out[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = images[i]
+    return out
+
+
+class ImageTile(QWidget):
+    """A caption over one image (pyqtgraph ImageItem, row 0 at the top, square pixels); `set_image` takes numpy.
+
+    With `cols`, `set_images` tiles several images into the one item (a strip or a grid).
+    """
+
+    def __init__(self, caption: str = "", *, levels: tuple[float, float] = GREY_LEVELS, lut: np.ndarray | None = None,
+                 pad: int = 0, min_px: int = 96, caption_left: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter if not caption_left
+                                  else Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.caption.setWordWrap(True)
+        self.caption.setVisible(bool(caption))
+        self.view = pg.GraphicsView(background="w")
+        self.view.setMinimumSize(min_px, min_px)
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False,
+                              defaultPadding=0.0)
+        self.view.setCentralItem(self.box)
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setLevels(levels)
+        if lut is not None:
+            self.item.setLookupTable(lut)
+        self.box.addItem(self.item)
+        self._levels, self._pad = levels, pad
+        self._shape: tuple[int, ...] | None = None
+        layout = QHBoxLayout(self) if caption_left else QVBoxLayout(self)  # caption left: a row of a table
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.view, 1)
+        self.apply_theme(NORMAL)
+
+    def apply_theme(self, theme: Theme = NORMAL) -> None:
+        """Follow the application's font (bigger in presentation mode)."""
+        self.caption.setFont(scaled_font(1.0, bold=True))
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Show one (h, w) image; values outside the levels are clipped in the display only."""
+        image = np.asarray(image, dtype=np.float32)
+        self.item.setImage(image, levels=self._levels, autoLevels=False)
+        if image.shape != self._shape:  # fit the view only when the size changes (cheap updates)
+            self._shape = image.shape
+            self.box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.0)
+
+    def set_images(self, images: np.ndarray, cols: int | None = None) -> None:
+        """Show images (n, h, w) side by side (`cols` per row) or a (rows, cols, h, w) grid as one picture."""
+        fill = self._levels[1] if self._levels == GREY_LEVELS else 0.0  # white gaps in both looks
+        self.set_image(tile(images, cols, self._pad, fill=fill))
+
+    def clear(self) -> None:
+        self.item.clear()
+        self._shape = None
+
+    def shown(self) -> np.ndarray | None:
+        """The array on screen (for tests and benchmarks)."""
+        return self.item.image
