@@ -8,16 +8,12 @@ import time
 from pathlib import Path
 
 from core.config import ALL_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
-
-EXIT_BAD_INPUT = 2
-
-
-class UserError(Exception):
-    """A problem with what the user asked for: printed as one line on stderr, exit status 2."""
+from core.errors import EXIT_BAD_INPUT, UserError
 
 
 def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     from core.data import ALL_DATASETS
+    from core.device import DEVICES
 
     p = sub.add_parser("train", help="train a model and report held-out metrics")
     defaults = ExperimentConfig()
@@ -38,14 +34,16 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     length.add_argument("--seconds", type=float, help="train for this many seconds")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: chosen for this machine)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--device", default="auto", choices=DEVICES,
+                   help="auto: a CUDA GPU, else Apple's MPS, else the CPU")
     p.add_argument("--points", type=Path, help="a .npy or .csv of 2-D points (with --dataset points)")
     p.add_argument("--out", type=Path, help="save the trained model to this .safetensors file")
     p.add_argument("--save-every", type=float, default=None, metavar="SECONDS",
                    help="with --out: also save the weights every SECONDS while training (long runs)")
     p.add_argument("--resume", action="store_true", help="with --out: continue from the weights already in OUT")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line on stdout")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (there is none with --json or when "
+                   "stderr is not a terminal either)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,19 +88,13 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
 
 
 def _resolve_device(name: str) -> str:
-    import torch
+    """--device: core.device.choose_device, refusing a device this machine lacks."""
+    from core.device import choose_device
 
-    if name == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda asked for, but no CUDA GPU is available")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise UserError("--device mps asked for, but Apple's MPS is not available")
-    return name
+    try:
+        return choose_device(name, fallback=False)
+    except ValueError as exc:
+        raise UserError(f"--device: {exc}") from exc
 
 
 def _load_points(path: Path | None):
@@ -118,26 +110,23 @@ def _load_points(path: Path | None):
         raise UserError(f"could not read points from {path}: {exc}") from exc
 
 
-class _Progress:
-    """A one-line progress bar on stderr (steps, time, loss) redrawn at most 5 times a second."""
+def _train_bar(args: argparse.Namespace, config: ExperimentConfig, steps_done: int):
+    """The training loop's progress bar: steps done of --steps (a resumed run's earlier steps included), or
+    seconds of --seconds; `_advance` moves it."""
+    from core.progress import progress_bar
 
-    def __init__(self, total_steps: int | None, total_seconds: float | None, enabled: bool):
-        self.total_steps, self.total_seconds, self.enabled = total_steps, total_seconds, enabled
-        self.last = 0.0
+    enabled = not (args.quiet or args.json)
+    if config.steps is not None:
+        return progress_bar(config.steps, enabled=enabled, desc="train", unit="step", initial=steps_done)
+    return progress_bar(config.seconds, enabled=enabled, desc="train",
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} s{postfix}")
 
-    def update(self, event, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not final and now - self.last < 0.2):
-            return
-        self.last = now
-        frac = event.step / self.total_steps if self.total_steps else event.seconds / (self.total_seconds or 1)
-        frac = min(max(frac, 0.0), 1.0)
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        loss = event.losses.get("total", float("nan"))
-        sys.stderr.write(f"\r[{bar}] step {event.step}  {event.seconds:5.1f}s  loss {loss:.4g}   ")
-        if final:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+
+def _advance(bar, event, config: ExperimentConfig) -> None:
+    """Move the bar to the event's step (or elapsed seconds, at most --seconds), showing step and loss."""
+    bar.set_postfix(step=event.step, loss=f"{event.losses.get('total', float('nan')):.4g}", refresh=False)
+    done = event.step if config.steps is not None else min(event.seconds, config.seconds)
+    bar.update(done - bar.n)  # tqdm redraws at most every 0.1 s
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -158,19 +147,20 @@ def cmd_train(args: argparse.Namespace) -> int:
             exp = Experiment.create(config.replace(device=device), points=points)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
-    progress = _Progress(config.steps, config.seconds, enabled=not args.quiet and sys.stderr.isatty())
     last = None
     last_save = time.monotonic()
     steps = config.steps
     if args.resume and steps is not None:
         steps = max(0, steps - exp.steps_done)  # --steps counts the whole run, resumed or not
+    bar = _train_bar(args, config, exp.steps_done)
     for event in exp.train(steps=steps, seconds=config.seconds):
-        progress.update(event, final=event.done)
+        _advance(bar, event, config)
         last = event
         if args.out and args.save_every and time.monotonic() - last_save >= args.save_every and not event.done:
             exp.steps_done = event.step
             exp.save(args.out, metrics={}, extra={"partial": True})  # atomic: a kill never leaves a broken file
             last_save = time.monotonic()
+    bar.close()
     if last is not None and last.diverged:
         print(last.message, file=sys.stderr)
     t_eval = time.perf_counter()

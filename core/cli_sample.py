@@ -9,15 +9,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from core.errors import UserError
+
 MAX_TRAJECTORY_FRAMES = 101
 
 
 def add_sample_parser(sub: argparse._SubParsersAction) -> None:
+    from core.diffusion.sampling import SAMPLERS
+
     p = sub.add_parser("sample", help="generate samples from a diffusion checkpoint")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("--n", type=int, default=64, help="how many samples")
-    p.add_argument("--sampler", choices=("ddpm", "ddim", "lecture"), default=None,
-                   help="default: ddpm for DDPM models, lecture for the lecture's Gaussian diffusion")
+    p.add_argument("--sampler", choices=SAMPLERS, default=None,
+                   help="default: the model's own first sampler (ddpm for DDPM models, lecture for the lecture's "
+                        "Gaussian diffusion)")
     p.add_argument("--steps", type=int, default=None, help="reverse steps (DDIM/DDPM: a strided subset of 0..T)")
     p.add_argument("--eta", type=float, default=0.0, help="DDIM noise: 0 deterministic, 1 like DDPM")
     p.add_argument("--class", dest="label", type=int, default=None, help="class to generate (conditional models)")
@@ -27,7 +32,8 @@ def add_sample_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help=".npy (array of samples) or .png (a grid)")
     p.add_argument("--trajectory", action="store_true",
                    help=f"also save the frames (t, x_t, x0_pred; at most {MAX_TRAJECTORY_FRAMES}) to OUT.trajectory.npz")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (and no progress bar)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
@@ -55,8 +61,6 @@ def scatter_png(points: np.ndarray, size: int = 512) -> Image.Image:
 
 
 def _write(out: Path, samples: np.ndarray) -> None:
-    from core.cli import UserError
-
     if out.suffix == ".npy":
         np.save(out, samples)
     elif out.suffix == ".png":
@@ -67,8 +71,9 @@ def _write(out: Path, samples: np.ndarray) -> None:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from core.cli import UserError
+    from core.diffusion.process import check_sampler
     from core.experiment import Experiment
+    from core.progress import progress_bar
     from core.threads import configure_threads
 
     configure_threads(gui=False)
@@ -83,21 +88,26 @@ def run_sample(args: argparse.Namespace) -> int:
         raise UserError(f"{args.checkpoint} is not class-conditional; --class needs a model trained with --conditional")
     if args.label is not None and not 0 <= args.label < exp.train_data.num_classes:
         raise UserError(f"--class must be in 0..{exp.train_data.num_classes - 1}")
+    process = exp.task.process
     try:
-        frames_iter = exp.task.sample_frames(args.n, sampler=args.sampler, steps=args.steps, eta=args.eta,
+        sampler = check_sampler(process, args.sampler)  # the one rule: None -> process.default_sampler
+        visits = len(process.reverse_timesteps(args.steps))
+        frames_iter = exp.task.sample_frames(args.n, sampler=sampler, steps=args.steps, eta=args.eta,
                                              y=args.label, guidance=args.guidance, seed=args.seed)
         frames = []
         last = None
-        for frame in frames_iter:
-            last = frame
-            if args.trajectory:
-                frames.append(frame)
+        with progress_bar(visits, enabled=not (args.quiet or args.json), desc="sample", unit="step") as bar:
+            for frame in frames_iter:
+                last = frame
+                bar.update(1)
+                if args.trajectory:
+                    frames.append(frame)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     assert last is not None
     _write(args.out, last.x_t)
     result = {"checkpoint": str(args.checkpoint), "out": str(args.out), "n": args.n,
-              "sampler": args.sampler or ("lecture" if exp.config.model == "gaussian-diffusion" else "ddpm"),
+              "sampler": sampler,
               "shape": list(last.x_t.shape)}
     if args.trajectory:
         keep = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), MAX_TRAJECTORY_FRAMES)).round().astype(int))

@@ -16,6 +16,7 @@ from core.checkpoint import (Checkpoint, CheckpointError, check_state_matches, l
                              save_checkpoint)
 from core.config import ExperimentConfig
 from core.data import ArrayDataset, load_dataset
+from core.device import choose_device
 from core.models.autoencoders import LinearAutoencoder, conv_autoencoder, mlp_autoencoder
 from core.models.vae import conv_vae, mlp_vae
 from core.tasks import Task
@@ -42,20 +43,6 @@ def build_task(config: ExperimentConfig, data_shape: tuple[int, ...], num_classe
     from core.diffusion.task import build_diffusion  # imported lazily: auto-encoder users never pay for it
 
     return build_diffusion(config, data_shape, num_classes)
-
-
-def _device_here(name: str) -> str:
-    """`name` if this machine has that device, else "cpu" (a checkpoint saved on a GPU opens on a CPU-only machine)."""
-    try:
-        kind = torch.device(name).type
-    except (RuntimeError, TypeError, ValueError):
-        return "cpu"
-    if kind == "cuda" and torch.cuda.is_available():
-        return name
-    mps = getattr(torch.backends, "mps", None)
-    if kind == "mps" and mps is not None and mps.is_available():
-        return name
-    return "cpu"
 
 
 def batches(data: ArrayDataset, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
@@ -124,7 +111,7 @@ class Experiment:
         any memory is spent. A checkpoint holds no device: one trained on a GPU opens on the CPU here.
         """
         meta = ckpt.metadata
-        config = ckpt.config.replace(device=_device_here(ckpt.config.device))
+        config = ckpt.config.replace(device=choose_device(ckpt.config.device))  # GPU-saved opens on a CPU
         try:
             if points is None and meta.get("points") is not None:
                 points = np.asarray(meta["points"], dtype=np.float32)

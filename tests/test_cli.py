@@ -74,3 +74,23 @@ def test_info_lists_datasets_and_models(capsys):
     info = json.loads(capsys.readouterr().out)
     assert {"mnist", "fashion-mnist", "moons"} <= {d["name"] for d in info["datasets"]}
     assert {"linear-ae", "vae", "diffusion", "gaussian-diffusion"} <= {m["name"] for m in info["models"]}
+
+
+@pytest.mark.parametrize("name,default", [("moons-ddpm", "ddpm"), ("moons-lecture", "lecture")])
+def test_sample_uses_the_process_default_sampler_and_refuses_what_it_does_not_take(name, default, tmp_path, capsys):
+    from core.paths import MODELS_DIR
+
+    ckpt = str(MODELS_DIR / f"{name}.safetensors")
+    out = tmp_path / "s.npy"
+    assert main(["sample", ckpt, "--n", "8", "--out", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["sampler"] == default and result["shape"] == [8, 2] and np.load(out).shape == (8, 2)
+    assert captured.err == ""  # no progress bar with --json (nor when stderr is not a terminal)
+    wrong = "ddim" if default == "lecture" else "lecture"
+    assert main(["sample", ckpt, "--n", "4", "--out", str(out), "--sampler", wrong]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and wrong in err[0] and "Traceback" not in err[0]
+    if default == "lecture":  # its sampler takes every step: another step count is refused in one line
+        assert main(["sample", ckpt, "--n", "4", "--out", str(out), "--steps", "5"]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1

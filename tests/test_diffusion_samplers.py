@@ -96,9 +96,12 @@ def test_ddim_at_eta1_is_the_ddpm_ancestral_step() -> None:
     process = DDPM(100, "cosine")
     x_t, eps, z = torch.randn(4, 2), torch.randn(4, 2), torch.randn(4, 2)
     for t, s in [(37, 36), (80, 60), (5, 0)]:
-        a, a0 = process.step(x_t, t, s, eps, z)
+        a, a0 = process.step(x_t, t, s, eps, z, sampler="ddpm")
         b, b0 = ddim_step(process, x_t, t, s, eps, eta=1.0, noise=z)
         assert torch.allclose(a, b, atol=1e-5) and torch.allclose(a0, b0)
+        # the process's "ddim" sampler is exactly ddim_step
+        c, c0 = process.step(x_t, t, s, eps, z, sampler="ddim", eta=1.0)
+        assert torch.equal(c, b) and torch.equal(c0, b0)
 
 
 def test_ddpm_step_matches_ho_et_al_eq11_by_hand() -> None:
@@ -110,7 +113,7 @@ def test_ddpm_step_matches_ho_et_al_eq11_by_hand() -> None:
                            float(process.alphas_cumprod[t - 2]))
     mean = (x_t - beta / math.sqrt(1 - ab_t) * eps) / math.sqrt(1 - beta)
     var = (1 - ab_prev) / (1 - ab_t) * beta
-    got, _ = process.step(x_t, t, t - 1, eps, z)
+    got, _ = process.step(x_t, t, t - 1, eps, z, sampler="ddpm")
     assert torch.allclose(got, mean + math.sqrt(var) * z, atol=1e-5)
 
 
@@ -199,3 +202,30 @@ def test_unconditional_denoiser_refuses_labels() -> None:
         den(torch.randn(2, 2), torch.ones(2, dtype=torch.long), torch.zeros(2, dtype=torch.long))
     with pytest.raises(ValueError):
         sample(DDPM(10), den, 2, y=0)
+
+
+@pytest.mark.parametrize("process", [DDPM(20), GaussianDiffusion(2.0, 20)], ids=["ddpm", "lecture"])
+def test_every_process_answers_the_same_interface(process) -> None:
+    from core.diffusion import NoiseProcess
+
+    assert isinstance(process, NoiseProcess) and process.default_sampler == process.samplers[0]
+    assert all(process.sampler_label(s) for s in process.samplers)
+    x, out = torch.randn(4, 2), torch.randn(4, 2)
+    # predict_x0 takes one step for the batch or one per sample, and the two agree
+    assert torch.allclose(process.predict_x0(x, 7, out), process.predict_x0(x, torch.full((4,), 7), out))
+    assert process.reverse_timesteps(None) == list(range(20, -1, -1))  # steps = T: every step, T down to 0
+    with pytest.raises(ValueError):
+        process.reverse_timesteps(None, start=21)
+    with pytest.raises(ValueError):
+        process.step(x, 5, 4, out, out, sampler="no such sampler")
+    if process.fixed_steps:  # the lecture's: every step, one at a time
+        assert process.reverse_timesteps(None, start=6) == [6, 5, 4, 3, 2, 1, 0]
+        with pytest.raises(ValueError):
+            process.reverse_timesteps(5)
+        with pytest.raises(ValueError):
+            process.step(x, 5, 3, out, out, sampler="lecture")
+        assert set(process.diagnostics(out, x, torch.full((4,), 5), x)) == {"bridge"}
+    else:  # DDPM / DDIM: the strided sub-sequence, from any start
+        assert process.reverse_timesteps(4) == [20, 15, 10, 5, 0]
+        assert process.reverse_timesteps(4, start=13) == [13, 10, 5, 0]
+        assert process.diagnostics(out, x, torch.full((4,), 5), x) == {}

@@ -1,13 +1,14 @@
-"""Noise processes (the lecture's Gaussian diffusion, DDPM, DDIM), their samplers as generators of Frames, and the Task."""
+"""Noise processes behind one interface (NoiseProcess: DDPM with DDIM, the lecture's), samplers, runs, the Task."""
 from core.diffusion.ddim import ddim_step, strided_timesteps
 from core.diffusion.ddpm import DDPM, SCHEDULES, make_betas
 from core.diffusion.frames import Frame, forward_frames
 from core.diffusion.lecture import GaussianDiffusion, LectureMean
-from core.diffusion.sampling import SAMPLERS, guided_output, sample, sample_frames
+from core.diffusion.process import SAMPLER_LABELS, NoiseProcess, check_sampler
+from core.diffusion.sampling import SAMPLERS, denoise_frames, guided_output, sample, sample_frames
 from core.diffusion.task import DiffusionTask, build_diffusion
 
 __all__ = [
     "DDPM", "SCHEDULES", "make_betas", "ddim_step", "strided_timesteps", "Frame", "forward_frames",
-    "GaussianDiffusion", "LectureMean", "SAMPLERS", "guided_output", "sample", "sample_frames",
-    "DiffusionTask", "build_diffusion",
+    "GaussianDiffusion", "LectureMean", "NoiseProcess", "SAMPLER_LABELS", "check_sampler", "SAMPLERS",
+    "denoise_frames", "guided_output", "sample", "sample_frames", "DiffusionTask", "build_diffusion",
 ]

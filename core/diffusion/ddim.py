@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from core.diffusion.ddpm import DDPM
+if TYPE_CHECKING:  # ddpm.py imports this module (its step calls ddim_step)
+    from core.diffusion.ddpm import DDPM
 
 
 def strided_timesteps(timesteps: int, steps: int) -> list[int]:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from core.diffusion.ddim import ddim_step, strided_timesteps
+from core.diffusion.process import ProcessBase, check_sampler, standard_normal
+
 SCHEDULES = ("linear", "cosine")
 
 
@@ -59,13 +62,22 @@ def _gather(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.
     return out.reshape(-1, *([1] * (like.dim() - 1)))
 
 
+def _steps_tensor(t: torch.Tensor | int, like: torch.Tensor) -> torch.Tensor:
+    """t as an int64 tensor (B,): an int is the same step for the whole batch `like`."""
+    if isinstance(t, torch.Tensor) and t.dim() > 0:
+        return t
+    return torch.full((like.shape[0],), int(t), dtype=torch.long)
+
+
 @dataclass(frozen=True, eq=False)
-class DDPM:
+class DDPM(ProcessBase):
     """Variance-preserving diffusion, q(x_t | x_0) = N(sqrt(alpha-bar_t) x_0, (1 - alpha-bar_t) I), eps prediction.
 
     Forward: x_t = sqrt(alpha_t) x_{t-1} + sqrt(beta_t) eps (Ho et al. 2020 eq. 2), in closed form
     x_t = sqrt(alpha-bar_t) x_0 + sqrt(1 - alpha-bar_t) eps (eq. 4). The network eps_theta(x_t, t) is trained with
     L_simple = E || eps - eps_theta(x_t, t) ||^2 (eq. 14). `timesteps` = T, `schedule` in {"linear", "cosine"}.
+    Samplers: "ddpm" (ancestral, Algorithm 2; strided: the respaced chain of Nichol & Dhariwal 2021) and "ddim"
+    (Song et al. 2021 eq. 12), both on any sub-sequence of 0..T. Implements core.diffusion.process.NoiseProcess.
     """
 
     timesteps: int
@@ -75,6 +87,9 @@ class DDPM:
     alphas_cumprod: torch.Tensor = field(init=False)
 
     kind = "ddpm"
+    samplers = ("ddpm", "ddim")
+    fixed_steps = False
+    eta_samplers = ("ddim",)
 
     def __post_init__(self) -> None:
         if self.timesteps < 1:
@@ -102,24 +117,27 @@ class DDPM:
         beta = float(self.betas[t - 1])
         return math.sqrt(1.0 - beta) * x_prev + math.sqrt(beta) * eps
 
-    def training_pair(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(network input x_t, regression target eps) for L_simple (Ho et al. 2020 eq. 14, Algorithm 1)."""
-        return self.add_noise(x0, t, eps), eps
+    def training_pair(self, x0: torch.Tensor, t: torch.Tensor,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(network input x_t, regression target eps) for L_simple (Ho et al. 2020 eq. 14, Algorithm 1).
 
-    def sample_train_t(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
-        """t ~ Uniform{1, ..., T} (Ho et al. 2020 Algorithm 1)."""
-        return torch.randint(1, self.timesteps + 1, (batch,), device=device)
+        One draw eps ~ N(0, I) of x0's shape (from `generator`, None: torch's global RNG); x_t = add_noise(x0, t, eps).
+        """
+        eps = standard_normal(x0, generator)
+        return self.add_noise(x0, t, eps), eps
 
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
         """x_T ~ N(0, I) (Ho et al. 2020 Algorithm 2, line 1)."""
         return torch.randn(shape, generator=generator)
 
     # -- reverse process ---------------------------------------------------------------------------------------
-    def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor, clip: bool = False) -> torch.Tensor:
-        """x0_hat = (x_t - sqrt(1 - alpha-bar_t) eps) / sqrt(alpha-bar_t): eq. 4 solved for x_0 (Ho eq. 15,
-        Song et al. 2021 eq. 9). `clip` bounds it to [-1, 1], the range of images in model space."""
-        abar = _gather(self._abar, t, x_t)
-        x0 = (x_t - (1.0 - abar).sqrt() * eps) / abar.sqrt()
+    def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor | int, out: torch.Tensor,
+                   clip: bool = False) -> torch.Tensor:
+        """x0_hat = (x_t - sqrt(1 - alpha-bar_t) eps) / sqrt(alpha-bar_t) with eps = `out`: eq. 4 solved for x_0
+        (Ho eq. 15, Song et al. 2021 eq. 9). t: one step (int) or (B,). `clip` bounds it to [-1, 1], the range of
+        images in model space."""
+        abar = _gather(self._abar, _steps_tensor(t, x_t), x_t)
+        x0 = (x_t - (1.0 - abar).sqrt() * out) / abar.sqrt()
         return x0.clamp(-1.0, 1.0) if clip else x0
 
     def posterior(self, x_t: torch.Tensor, t: int, s: int, x0: torch.Tensor) -> tuple[torch.Tensor, float]:
@@ -139,11 +157,24 @@ class DDPM:
         return coef_x0 * x0 + coef_xt * x_t, var
 
     def step(
-        self, x_t: torch.Tensor, t: int, s: int, eps: torch.Tensor, noise: torch.Tensor, clip: bool = False
+        self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
+        eta: float = 0.0, clip: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Ancestral step x_t -> x_s ~ N(posterior mean, beta-tilde) using x0_hat from eps (Ho et al. 2020
-        Algorithm 2 with the sigma_t^2 = beta-tilde_t choice of Sec. 3.2). Returns (x_s, x0_hat). No noise at s = 0."""
-        tt = torch.full((x_t.shape[0],), t, dtype=torch.long)
-        x0 = self.predict_x0(x_t, tt, eps, clip=clip)
+        """x_t -> x_s (s < t) from the predicted noise `out`; returns (x_s, x0_hat). No noise at s = 0.
+
+        "ddpm": the ancestral step x_s ~ N(posterior mean, beta-tilde) using x0_hat from eps (Ho et al. 2020
+        Algorithm 2 with the sigma_t^2 = beta-tilde_t choice of Sec. 3.2); `eta` is not used.
+        "ddim": Song et al. 2021 eq. 12 with noise level `eta` (ddim.ddim_step).
+        """
+        if check_sampler(self, sampler) == "ddim":
+            return ddim_step(self, x_t, t, s, out, eta=eta, noise=noise, clip=clip)
+        x0 = self.predict_x0(x_t, t, out, clip=clip)
         mean, var = self.posterior(x_t, t, s, x0)
         return mean + math.sqrt(var) * noise, x0
+
+    def reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
+        """`start` (default T), then the steps of the `steps`-step sub-sequence tau of 0..T below it, down to 0
+        (ddim.strided_timesteps; steps None = every one of the T steps). From T it is tau itself."""
+        start = self.check_start(start)
+        below = [s for s in strided_timesteps(self.timesteps, steps or self.timesteps) if s < start]
+        return [start] + below

@@ -51,20 +51,30 @@ def make_frame(t: int, x_t: torch.Tensor, x0_pred: torch.Tensor) -> Frame:
     return Frame(t=int(t), x_t=to_data_space(x_t), x0_pred=to_data_space(x0_pred))
 
 
+def forward_chain(process, x0: torch.Tensor, seed: int = 0) -> Iterator[tuple[int, torch.Tensor]]:
+    """(t, x_t) in model space for t = 0, 1, ..., T: the forward Markov chain from model-space x0.
+
+    x_t = process.forward_step(x_{t-1}, t, eps_t), eps_t the t-th standard normal draw of x0's shape from one
+    generator seeded with `seed` (DDPM: Ho et al. 2020 eq. 2; the lecture: x_{t+dt} = x_t + N(0, sigma^2 dt)).
+    Every view of the forward process (frames, the state at one step, the denoiser's guesses) walks this chain.
+    """
+    gen = torch.Generator().manual_seed(int(seed))
+    x = x0
+    yield 0, x
+    for t in range(1, process.timesteps + 1):
+        x = process.forward_step(x, t, torch.randn(x.shape, generator=gen))
+        yield t, x
+
+
 def forward_frames(process, x0: np.ndarray | torch.Tensor, seed: int = 0, steps: int | None = None) -> Iterator[Frame]:
     """The forward (noising) Markov chain from a given x_0 in data space, one Frame per visited step t = 0 .. T.
 
-    One trajectory: x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps for DDPM (Ho et al. 2020 eq. 2) and
-    x_{t+dt} = x_t + N(0, sigma^2 dt) for the lecture's process, so consecutive frames are continuous. Every step is
-    simulated; `steps` (default T) only thins which ones are yielded (the DDIM sub-sequence, so count = steps + 1).
+    One trajectory (`forward_chain`), so consecutive frames are continuous. Every step is simulated; `steps`
+    (default T) only thins which ones are yielded (the DDIM sub-sequence, so count = steps + 1).
     x0_pred is the true x_0 (nothing is predicted here). Seeded: the same seed gives the same trajectory.
     """
-    x = to_model_space(torch.as_tensor(np.asarray(x0), dtype=torch.float32))
-    start = x.clone()
+    start = to_model_space(torch.as_tensor(np.asarray(x0), dtype=torch.float32))
     shown = set(strided_timesteps(process.timesteps, steps or process.timesteps))
-    gen = torch.Generator().manual_seed(int(seed))
-    yield make_frame(0, x, start)
-    for t in range(1, process.timesteps + 1):
-        x = process.forward_step(x, t, torch.randn(x.shape, generator=gen))
+    for t, x in forward_chain(process, start.clone(), seed):
         if t in shown:
             yield make_frame(t, x, start)

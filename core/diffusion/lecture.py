@@ -36,16 +36,25 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.diffusion.process import ProcessBase, check_sampler, standard_normal
+from core.losses import denoising_objective
+
 
 @dataclass(frozen=True, eq=False)
-class GaussianDiffusion:
-    """The lecture's variance-exploding Gaussian diffusion on t in [0, 1] with N = `timesteps` steps of dt = 1 / N."""
+class GaussianDiffusion(ProcessBase):
+    """The lecture's variance-exploding Gaussian diffusion on t in [0, 1] with N = `timesteps` steps of dt = 1 / N.
+
+    One sampler, "lecture", which visits every step (`fixed_steps`). The network is wrapped in LectureMean (f from
+    an eps-like network). Implements core.diffusion.process.NoiseProcess.
+    """
 
     sigma: float
     timesteps: int
     noise_last_step: bool = False
 
     kind = "lecture"
+    samplers = ("lecture",)
+    fixed_steps = True
 
     def __post_init__(self) -> None:
         if self.timesteps < 1:
@@ -66,21 +75,27 @@ class GaussianDiffusion:
         return self.sigma * torch.sqrt(torch.as_tensor(k, dtype=torch.float64) * self.dt)
 
     # -- forward process ---------------------------------------------------------------------------------------
-    def add_noise(self, x0: torch.Tensor, k: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        """x_t = x_0 + sigma sqrt(t) eps with t = k dt (the sum of k independent N(0, sigma^2 dt) steps); k = 0 gives x_0."""
-        std = self.marginal_std(k).to(x0.device, x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
+    def add_noise(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        """At step k = `t` (time k dt): x_0 + sigma sqrt(k dt) eps (the sum of k independent N(0, sigma^2 dt) steps);
+        k = 0 gives x_0."""
+        std = self.marginal_std(t).to(x0.device, x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
         return x0 + std * eps
 
-    def forward_step(self, x_prev: torch.Tensor, k: int, eps: torch.Tensor) -> torch.Tensor:
-        """One step k-1 -> k: x_{t+dt} = x_t + eta, eta ~ N(0, sigma^2 dt) (lecture; tutorial eq. 2)."""
+    def forward_step(self, x_prev: torch.Tensor, t: int, eps: torch.Tensor) -> torch.Tensor:
+        """One step k-1 -> k = `t`: x_{t+dt} = x_t + eta, eta ~ N(0, sigma^2 dt) (lecture; tutorial eq. 2)."""
         return x_prev + self.step_std() * eps
 
-    def training_pair(
-        self, x0: torch.Tensor, k: torch.Tensor, eps_t: torch.Tensor, eps_step: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(network input x_{t+dt} at step k, regression target x_t at step k-1) for the lecture's objective
-        E || f(x_{t+dt}, t+dt) - x_t ||^2 (tutorial Pseudocode 1): x_t = x_0 + N(0, sigma^2 t), x_{t+dt} = x_t + N(0, sigma^2 dt)."""
-        x_t = self.add_noise(x0, k - 1, eps_t)
+    def training_pair(self, x0: torch.Tensor, t: torch.Tensor,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(network input x_{t+dt} at step k = `t`, regression target x_t at step k-1) for the lecture's objective
+        E || f(x_{t+dt}, t+dt) - x_t ||^2 (tutorial Pseudocode 1): x_t = x_0 + N(0, sigma^2 t), x_{t+dt} = x_t + N(0, sigma^2 dt).
+
+        Two draws of x0's shape (from `generator`, None: torch's global RNG), in this order: eps_t, then eps_step;
+        x_t = add_noise(x0, t - 1, eps_t), input = x_t + sigma sqrt(dt) eps_step.
+        """
+        eps_t = standard_normal(x0, generator)
+        eps_step = standard_normal(x0, generator)
+        x_t = self.add_noise(x0, t - 1, eps_t)
         return x_t + self.step_std() * eps_step, x_t
 
     def bridge_mean(self, x0: torch.Tensor, k: torch.Tensor, x_next: torch.Tensor) -> torch.Tensor:
@@ -89,29 +104,54 @@ class GaussianDiffusion:
         frac = ((k - 1).to(x0.dtype) / k.to(x0.dtype)).reshape(-1, *([1] * (x0.dim() - 1)))
         return x0 + frac * (x_next - x0)
 
-    def sample_train_t(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
-        """k ~ Uniform{1, ..., N}: t + dt uniform on the grid (tutorial Pseudocode 1 samples t uniformly)."""
-        return torch.randint(1, self.timesteps + 1, (batch,), device=device)
+    def diagnostics(self, out: torch.Tensor, x0: torch.Tensor, t: torch.Tensor,
+                    net_input: torch.Tensor) -> dict[str, torch.Tensor]:
+        """"bridge" = || f - E[x_t | x_{t+dt}, x_0] ||^2 (see bridge_mean): the learning the total's noise hides."""
+        return {"bridge": denoising_objective(out, self.bridge_mean(x0, t, net_input))}
 
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
         """x_1 ~ N(0, sigma^2 * 1): the lecture's "sample pure noise" with total time 1."""
         return self.sigma * torch.randn(shape, generator=generator)
 
+    def wrap_network(self, net: nn.Module) -> nn.Module:
+        """f_theta = LectureMean(net): the lecture's mean parametrised by an eps-like network."""
+        return LectureMean(net, self.sigma, self.timesteps)
+
     # -- reverse process ---------------------------------------------------------------------------------------
-    def predict_x0(self, x_t: torch.Tensor, k: int, f_out: torch.Tensor) -> torch.Tensor:
-        """x0_hat = x_t + k (f(x_t) - x_t): E[x_0 | x_t] implied by f = E[x_{t-dt} | x_t] for Brownian noise."""
-        return x_t + k * (f_out - x_t)
+    def predict_x0(self, x_t: torch.Tensor, t: int | torch.Tensor, out: torch.Tensor,
+                   clip: bool = False) -> torch.Tensor:
+        """x0_hat = x_t + k (f(x_t) - x_t) with f = `out`, k = `t`: E[x_0 | x_t] implied by f = E[x_{t-dt} | x_t]
+        for Brownian noise. k: one step (int) or (B,); `clip` bounds x0_hat to [-1, 1] (images in model space)."""
+        k = t
+        if isinstance(k, torch.Tensor):
+            k = k.to(x_t.device, x_t.dtype).reshape(-1, *([1] * (x_t.dim() - 1))) if k.dim() else int(k)
+        x0 = x_t + k * (out - x_t)
+        return x0.clamp(-1.0, 1.0) if clip else x0
 
     def step(
-        self, x_t: torch.Tensor, k: int, f_out: torch.Tensor, noise: torch.Tensor
+        self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
+        eta: float = 0.0, clip: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Reverse step k -> k-1: x_{t-dt} = f_theta(x_t, t) + sigma sqrt(dt) z (lecture: x_t ~ N(f(x_{t+dt}), sigma^2 dt)).
+        """Reverse step t -> s = t-1: x_{t-dt} = f_theta(x_t, t) + sigma sqrt(dt) z
+        (lecture: x_t ~ N(f(x_{t+dt}), sigma^2 dt)).
 
-        Returns (x_{t-dt}, x0_hat). The step to t = 0 adds no noise unless `noise_last_step`."""
-        x_prev = f_out
-        if k > 1 or self.noise_last_step:
-            x_prev = f_out + self.step_std() * noise
-        return x_prev, self.predict_x0(x_t, k, f_out)
+        `out` = f_theta(x_t, t); returns (x_{t-dt}, x0_hat). The step to t = 0 adds no noise unless
+        `noise_last_step`. `eta` (DDIM's) is not used; `clip` applies to x0_hat only (the step does not use it).
+        """
+        check_sampler(self, sampler)
+        if s != t - 1:
+            raise ValueError(f"the lecture's sampler steps from t to t - 1, not from {t} to {s}")
+        x_prev = out
+        if t > 1 or self.noise_last_step:
+            x_prev = out + self.step_std() * noise
+        return x_prev, self.predict_x0(x_t, t, out, clip=clip)
+
+    def reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
+        """Every step from `start` (default N) down to 0: the lecture's sampler takes each of its N steps of dt."""
+        if steps not in (None, self.timesteps):
+            raise ValueError(f"the lecture's sampler takes every one of its T = {self.timesteps} steps "
+                             f"(steps must be {self.timesteps} or left out, not {steps})")
+        return list(range(self.check_start(start), -1, -1))
 
 
 class LectureMean(nn.Module):

@@ -1,12 +1,15 @@
-"""Sampling from a trained denoiser as a generator of Frames (t = T .. 0), with classifier-free guidance.
+"""Sampling from a trained denoiser as Frames (t = T .. 0, or from any given x_t), with classifier-free guidance.
 
-Samplers: "ddpm" (ancestral, Ho et al. 2020 Algorithm 2; with steps < T the respaced chain of Nichol & Dhariwal
-2021), "ddim" (Song et al. 2021 eq. 12, eta = 0 deterministic) for a DDPM process, and "lecture" (the lecture's
-x_t ~ N(f(x_{t+dt}), sigma^2 dt)) for the lecture's GaussianDiffusion.
+The process decides everything process-specific (core.diffusion.process.NoiseProcess): which samplers it takes
+(`samplers`, the first the default), which steps a run visits (`reverse_timesteps`) and the step itself (`step`).
+Samplers today: "ddpm" (ancestral, Ho et al. 2020 Algorithm 2; with steps < T the respaced chain of Nichol &
+Dhariwal 2021) and "ddim" (Song et al. 2021 eq. 12, eta = 0 deterministic) for a DDPM process, and "lecture" (the
+lecture's x_t ~ N(f(x_{t+dt}), sigma^2 dt)) for the lecture's GaussianDiffusion.
 
 Random numbers, in this order, from one torch.Generator seeded with `seed`: the start x_T (process.prior), then one
 standard normal draw of the sample's shape per step, from t = T down (drawn even where the step does not use it,
 e.g. DDIM at eta = 0 or the noiseless last step), so a fixed seed gives a fixed start and fixed noises.
+`denoise_frames` from a given x_t at step t draws only the per-step noises, in the same way.
 """
 from __future__ import annotations
 
@@ -17,11 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.diffusion.ddim import ddim_step, strided_timesteps
 from core.diffusion.ema import sampling_network
 from core.diffusion.frames import Frame, is_image_shape, make_frame
+from core.diffusion.process import SAMPLER_LABELS, NoiseProcess, check_sampler
 
-SAMPLERS = ("ddpm", "ddim", "lecture")
+SAMPLERS = tuple(SAMPLER_LABELS)  # every sampler some process takes ("ddpm", "ddim", "lecture")
 
 
 def guided_output(
@@ -47,7 +50,10 @@ def guided_output(
     return uncond + guidance * (cond - uncond)
 
 
-def _labels(y: int | Sequence[int] | np.ndarray | torch.Tensor | None, n: int) -> torch.Tensor | None:
+Labels = int | Sequence[int] | np.ndarray | torch.Tensor | None  # no class, one for all samples, or one each
+
+
+def _labels(y: Labels, n: int) -> torch.Tensor | None:
     """None, one class for all n samples, or n labels -> int64 tensor (n,)."""
     if y is None:
         return None
@@ -60,79 +66,71 @@ def _labels(y: int | Sequence[int] | np.ndarray | torch.Tensor | None, n: int) -
 
 
 def sample_frames(
-    process,
+    process: NoiseProcess,
     denoiser: nn.Module,
     n: int,
     sampler: str | None = None,
     steps: int | None = None,
     eta: float = 0.0,
-    y: int | Sequence[int] | np.ndarray | torch.Tensor | None = None,
+    y: Labels = None,
     guidance: float = 1.0,
     seed: int = 0,
 ) -> Iterator[Frame]:
     """Generate n samples, yielding a Frame (t, x_t, x0_pred) at every visited step from t = T down to t = 0.
 
-    process: a DDPM or the lecture's GaussianDiffusion; denoiser: its network (forward(x, t, y), `data_shape`);
-    given an EMADenoiser (what build_diffusion makes), its weight average is sampled from.
-    sampler: "ddpm" (default for DDPM), "ddim", or "lecture" (the only one for GaussianDiffusion).
-    steps: number of reverse steps (default T); DDIM and DDPM then visit the strided sub-sequence of 0..T
-    (`strided_timesteps`); the lecture's sampler needs steps = T. Frames: steps + 1, t strictly decreasing, the last
-    one t = 0 with x0_pred = x_t = the sample. eta: DDIM's noise level (0 = deterministic, 1 = DDPM-like).
+    process: a NoiseProcess (DDPM, the lecture's GaussianDiffusion); denoiser: its network (forward(x, t, y),
+    `data_shape`); given an EMADenoiser (what build_diffusion makes), its weight average is sampled from.
+    sampler: one of process.samplers (default process.default_sampler). steps: number of reverse steps (default
+    T): the run visits process.reverse_timesteps(steps) (DDPM/DDIM: the strided sub-sequence of 0..T; the lecture's
+    sampler needs steps = T). Frames: one per visited step, t strictly decreasing, the last one t = 0 with
+    x0_pred = x_t = the sample. eta: DDIM's noise level (0 = deterministic, 1 = DDPM-like).
     y: None (unconditional), one class for all, or n classes; guidance: w (see guided_output).
     Images come back as (n, C, H, W) in [0, 1], points as (n, d).
     """
-    kind = process.kind
-    if sampler is None:
-        sampler = "lecture" if kind == "lecture" else "ddpm"
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    if (sampler == "lecture") != (kind == "lecture"):
-        raise ValueError(f"sampler {sampler!r} does not fit a {kind} process")
-    if kind == "lecture" and steps not in (None, process.timesteps):
-        raise ValueError("the lecture's sampler takes every one of its T steps (steps must be T)")
+    check_sampler(process, sampler)
+    process.reverse_timesteps(steps)  # refuse a bad step count before drawing anything
     if n < 1:
         raise ValueError("n must be at least 1")
-
-    denoiser = sampling_network(denoiser)
-    shape = (n, *denoiser.data_shape)
-    clip = is_image_shape(tuple(denoiser.data_shape))  # images: x0_hat clipped to [-1, 1] (Ho et al. 2020 App. B)
-    device = next(itertools.chain(denoiser.parameters(), denoiser.buffers())).device
     gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        x_T = process.prior((n, *sampling_network(denoiser).data_shape), gen)
+    yield from denoise_frames(process, denoiser, x_T, process.timesteps, sampler=sampler, steps=steps, eta=eta, y=y,
+                              guidance=guidance, generator=gen)
+
+
+def denoise_frames(process: NoiseProcess, denoiser: nn.Module, x_t: torch.Tensor, t: int, *,
+                   sampler: str | None = None, steps: int | None = None, eta: float = 0.0, y: Labels = None,
+                   guidance: float = 1.0, seed: int = 0,
+                   generator: torch.Generator | None = None) -> Iterator[Frame]:
+    """The reverse sampler from a given model-space x_t at step t down to 0, one Frame per visited step
+    (process.reverse_timesteps(steps, start=t)); the arguments as for `sample_frames`.
+
+    One standard normal draw of x_t's shape per step (from `generator`, else one seeded with `seed`; on the CPU),
+    used or not: started at t = T from x_T = process.prior drawn from that generator, it yields exactly
+    sample_frames' frames. Images are clipped x0_hat in [-1, 1] (Ho et al. 2020 App. B).
+    """
+    sampler = check_sampler(process, sampler)
+    taus = process.reverse_timesteps(steps, start=t)
+    net = sampling_network(denoiser)
+    clip = is_image_shape(tuple(net.data_shape))
+    device = next(itertools.chain(net.parameters(), net.buffers())).device
+    gen = generator if generator is not None else torch.Generator().manual_seed(int(seed))
+    x = x_t.detach().to(device, torch.float32)
+    n = x.shape[0]
     labels = _labels(y, n)
     labels = labels.to(device) if labels is not None else None
-    with torch.no_grad():
-        x = process.prior(shape, gen).to(device)
-    taus = strided_timesteps(process.timesteps, steps or process.timesteps)
-    yield from reverse_chain(process, denoiser, x, taus, sampler=sampler, eta=eta, labels=labels,
-                             guidance=guidance, generator=gen, clip=clip)
-
-
-def reverse_chain(process, net: nn.Module, x: torch.Tensor, taus: Sequence[int], *, sampler: str, eta: float,
-                  labels: torch.Tensor | None, guidance: float, generator: torch.Generator,
-                  clip: bool) -> Iterator[Frame]:
-    """The reverse steps from model-space x at taus[0] through taus[-1] = 0, one Frame per visited step.
-
-    One standard normal draw of x's shape per step (from `generator`, on the CPU), used or not, so every entry
-    point (sampling from x_T, "denoise from here" at any t) follows the same random stream.
-    """
-    n, device = x.shape[0], x.device
-    for t, s in zip(taus[:-1], taus[1:]):
+    for t_now, s in zip(taus[:-1], taus[1:]):
         # no_grad per step, not around the yield: the caller's code between frames keeps its own grad mode
         with torch.no_grad():
-            noise = torch.randn(x.shape, generator=generator).to(device)
-            out = guided_output(net, x, torch.full((n,), t, dtype=torch.long, device=device), labels, guidance)
-            if sampler == "lecture":
-                x_next, x0 = process.step(x, t, out, noise)
-            elif sampler == "ddpm":
-                x_next, x0 = process.step(x, t, s, out, noise, clip=clip)
-            else:
-                x_next, x0 = ddim_step(process, x, t, s, out, eta=eta, noise=noise, clip=clip)
-        yield make_frame(t, x, x0)
+            noise = torch.randn(x.shape, generator=gen).to(device)
+            out = guided_output(net, x, torch.full((n,), t_now, dtype=torch.long, device=device), labels, guidance)
+            x_next, x0 = process.step(x, t_now, s, out, noise, sampler=sampler, eta=eta, clip=clip)
+        yield make_frame(t_now, x, x0)
         x = x_next
     yield make_frame(0, x, x)
 
 
-def sample(process, denoiser: nn.Module, n: int, **kwargs) -> np.ndarray:
+def sample(process: NoiseProcess, denoiser: nn.Module, n: int, **kwargs) -> np.ndarray:
     """The final samples of `sample_frames` (same arguments): (n, d) points or (n, C, H, W) images in [0, 1]."""
     frame = None
     for frame in sample_frames(process, denoiser, n, **kwargs):
@@ -141,4 +139,4 @@ def sample(process, denoiser: nn.Module, n: int, **kwargs) -> np.ndarray:
     return frame.x_t
 
 
-__all__ = ["SAMPLERS", "guided_output", "sample_frames", "sample"]
+__all__ = ["SAMPLERS", "guided_output", "sample_frames", "denoise_frames", "sample"]

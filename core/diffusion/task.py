@@ -1,4 +1,4 @@
-"""DiffusionTask (the Task protocol for DDPM and the lecture's Gaussian diffusion) and build_diffusion(config, ...).
+"""DiffusionTask (the Task protocol for any NoiseProcess: DDPM, the lecture's Gaussian diffusion) and build_diffusion(config, ...).
 
 Pixel convention: the training loop gives images (B, C, H, W) in [0, 1]; the task maps them to [-1, 1] before
 noising (Ho et al. 2020 Sec. 4) and its samplers map back, returning images in [0, 1] (clipped). Points (B, d) are
@@ -16,8 +16,9 @@ from core.config import ExperimentConfig
 from core.diffusion.ddpm import DDPM
 from core.diffusion.ema import EMADenoiser
 from core.diffusion.frames import Frame, forward_frames, to_model_space
-from core.diffusion.lecture import GaussianDiffusion, LectureMean
-from core.diffusion.sampling import sample_frames
+from core.diffusion.lecture import GaussianDiffusion
+from core.diffusion.process import NoiseProcess
+from core.diffusion.sampling import sample, sample_frames
 from core.losses import denoising_objective
 from core.models.denoisers import MLPDenoiser, UNetDenoiser
 
@@ -31,19 +32,20 @@ EMA_IMAGES = 0.999  # ... and for images (tens of thousands of steps)
 
 
 class DiffusionTask:
-    """Joins a denoiser (`module`, every trainable parameter) to its noise process (`process`).
+    """Joins a denoiser (`module`, every trainable parameter) to its noise process (`process`, a NoiseProcess).
 
-    loss(x, y): DDPM -> L_simple = E || eps - eps_theta(x_t, t) ||^2 (Ho et al. 2020 eq. 14);
-    lecture -> E || f_theta(x_{t+dt}, t+dt) - x_t ||^2 (the lecture's denoising objective). Parts: "total",
-    "denoise" (the same number), and for the lecture "bridge" = ||f - E[x_t | x_{t+dt}, x_0]||^2 (no gradient):
-    the lecture's loss minus the noise of its target (sigma^2 dt (k-1)/k per coordinate, which dwarfs what the
-    network learns), so its curve shows the learning that the total's curve hides.
+    loss(x, y) = || module(input, t) - target ||^2 with (input, target) = process.training_pair(x_0, t):
+    DDPM -> L_simple = E || eps - eps_theta(x_t, t) ||^2 (Ho et al. 2020 eq. 14); lecture ->
+    E || f_theta(x_{t+dt}, t+dt) - x_t ||^2 (the lecture's denoising objective). Parts: "total", "denoise" (the
+    same number), and the process's `diagnostics` (no gradient), e.g. the lecture's "bridge"
+    = ||f - E[x_t | x_{t+dt}, x_0]||^2: its loss minus the noise of its target, so its curve shows the learning
+    that the total's curve hides.
     Classifier-free guidance training (Ho & Salimans 2022 Algorithm 1): with a conditional denoiser each label is
     replaced by the null class (index num_classes) with probability `cond_drop`. Noise comes from torch's global
     RNG, so the training loop's torch.manual_seed makes a run repeatable.
     """
 
-    def __init__(self, module: nn.Module, process: DDPM | GaussianDiffusion, cond_drop: float = 0.1) -> None:
+    def __init__(self, module: nn.Module, process: NoiseProcess, cond_drop: float = 0.1) -> None:
         self.module = module
         self.process = process
         self.cond_drop = float(cond_drop)
@@ -72,34 +74,27 @@ class DiffusionTask:
         batch, device = x0.shape[0], x0.device
         labels = self._labels(y, batch, device)
         t = self.process.sample_train_t(batch, device)
-        if self.process.kind == "lecture":
-            x_next, target = self.process.training_pair(x0, t, torch.randn_like(x0), torch.randn_like(x0))
-            f = self.module(x_next, t, labels)
-            total = denoising_objective(f, target)
-            with torch.no_grad():
-                bridge = denoising_objective(f, self.process.bridge_mean(x0, t, x_next))
-            return {"total": total, "denoise": total.detach(), "bridge": bridge}
-        x_t, eps = self.process.training_pair(x0, t, torch.randn_like(x0))
-        total = denoising_objective(self.module(x_t, t, labels), eps)
-        return {"total": total, "denoise": total.detach()}
+        net_input, target = self.process.training_pair(x0, t)  # noise from torch's global RNG
+        out = self.module(net_input, t, labels)
+        total = denoising_objective(out, target)
+        with torch.no_grad():
+            extra = self.process.diagnostics(out, x0, t, net_input)
+        return {"total": total, "denoise": total.detach(), **extra}
 
     def sample_frames(self, n: int, **kwargs) -> Iterator[Frame]:
         """`core.diffusion.sampling.sample_frames` with this task's process and module (frames in data space)."""
         return sample_frames(self.process, self.module, n, **kwargs)
 
     def sample(self, n: int, **kwargs) -> np.ndarray:
-        """Final samples: (n, d) points or (n, C, H, W) images in [0, 1]."""
-        frame = None
-        for frame in self.sample_frames(n, **kwargs):
-            pass
-        return frame.x_t
+        """Final samples: (n, d) points or (n, C, H, W) images in [0, 1] (`core.diffusion.sampling.sample`)."""
+        return sample(self.process, self.module, n, **kwargs)
 
     def forward_frames(self, x0: np.ndarray, seed: int = 0, steps: int | None = None) -> Iterator[Frame]:
         """The noising chain from data-space x0 (see frames.forward_frames)."""
         return forward_frames(self.process, x0, seed=seed, steps=steps)
 
 
-def build_process(config: ExperimentConfig) -> DDPM | GaussianDiffusion:
+def build_process(config: ExperimentConfig) -> NoiseProcess:
     """The noise process a config names: "diffusion" -> DDPM(T, schedule), "gaussian-diffusion" -> the lecture's."""
     if config.model == "diffusion":
         return DDPM(config.timesteps, config.schedule)
@@ -128,8 +123,7 @@ def build_diffusion(config: ExperimentConfig, data_shape: Sequence[int], num_cla
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         net = build_denoiser(config, data_shape, num_classes)
-    if process.kind == "lecture":
-        net = LectureMean(net, process.sigma, process.timesteps)
+    net = process.wrap_network(net)  # e.g. the lecture's LectureMean; DDPM trains the raw eps-network
     decay = ema_decay(config, data_shape)
     module = EMADenoiser(net, decay) if decay > 0 else net
     return DiffusionTask(module.to(config.device), process, config.cond_drop)

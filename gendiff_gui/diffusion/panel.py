@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QFi
                                QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from core.config import DIFFUSION_MODELS, ExperimentConfig
+from core.diffusion.runs import DENOISE, FORWARD, SAMPLE, RunSpec, predicted_x0, run_frames
 from gendiff_gui.session.network_copy import SnapshotNet
 from gendiff_gui.widgets.drop import DropLoader, DropTarget
 from gendiff_gui.diffusion.exports import FRAME_FILTER, GIF_FILTER, GIF_FRAMES, GifRecorder, gif_indices, save_widget
 from gendiff_gui.session.jobs import Job
-from gendiff_gui.diffusion.sampling_job import (DENOISE, FORWARD, SAMPLE, SAMPLER_NAMES, RunSpec, SamplingWorker,
-                                      predicted_x0, private_copy, run_frames)
+from gendiff_gui.diffusion.sampling_job import SamplingWorker, private_copy
 from gendiff_gui.diffusion.trajectory import DEFAULT_BUDGET_BYTES, Trajectory
 from gendiff_gui.diffusion.views.draw_canvas import DrawCanvas
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
@@ -244,15 +244,16 @@ class DiffusionPanel(QWidget):
         self._follow_timer.start()
 
     def _configure(self, experiment) -> None:
-        """Controls for this model: its samplers, steps 1..T, its classes, a forward source of the right kind."""
+        """Controls for this model: its process's samplers (and whether they take a step count or η), steps 1..T,
+        its classes, a forward source of the right kind."""
         process, data = self._process, experiment.train_data
-        names = ["lecture"] if process.kind == "lecture" else ["ddpm", "ddim"]
         classes = None
         if getattr(experiment.task, "conditional", False):
             classes = list(data.class_names) or [str(i) for i in range(data.num_classes)]
         count = self._defaults["images" if self._is_image else "points"]
-        self.controls.configure([(n, SAMPLER_NAMES[n]) for n in names], process.timesteps, classes, self._is_image,
-                                len(self._test_x), count, self._seed0)
+        self.controls.configure([(n, process.sampler_label(n)) for n in process.samplers], process.timesteps, classes,
+                                self._is_image, len(self._test_x), count, self._seed0,
+                                fixed_steps=process.fixed_steps, eta_samplers=process.eta_samplers)
         self.stage.setCurrentIndex(1 if self._is_image else 0)
         if not self._is_image:
             self._set_extent()
@@ -479,7 +480,7 @@ class DiffusionPanel(QWidget):
 
     def _title(self, run: int, frame) -> str:
         spec = self._specs[run]
-        return f"t = {frame.t}  ·  {spec.describe(self._process.timesteps)}"
+        return f"t = {frame.t}  ·  {spec.describe(self._process)}"
 
     def _show_field(self, view: ParticlesView, t: int) -> None:
         if not self.controls.field.isChecked() or self._field_net is None:

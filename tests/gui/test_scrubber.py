@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from core.config import ExperimentConfig
 from core.experiment import Experiment
 from gendiff_gui.diffusion.panel import DiffusionPanel
-from gendiff_gui.diffusion.sampling_job import (FORWARD, RunSpec, denoise_frames, forward_state, predicted_x0,
-                                      reverse_timesteps)
+from core.diffusion import DDPM, GaussianDiffusion
+from core.diffusion.runs import FORWARD, RunSpec, denoise_frames, forward_state, predicted_x0
 from gendiff_gui.diffusion.trajectory import Trajectory
 from core.diffusion.frames import Frame
 
@@ -200,7 +200,8 @@ def test_vector_field_arrows_point_to_the_predicted_x0(qtbot, moons):
 def test_denoise_frames_from_x_T_is_the_sampler_and_forward_state_is_the_forward_chain(config):
     exp = Experiment.create(config)
     process = exp.task.process
-    sampler, steps = ("lecture", None) if process.kind == "lecture" else ("ddim", 7)
+    sampler = process.samplers[-1]  # "ddim" for DDPM, "lecture" for the lecture's process
+    steps = None if process.fixed_steps else 7
     expected = list(exp.task.sample_frames(20, sampler=sampler, steps=steps, eta=0.5, seed=4))
     gen = torch.Generator().manual_seed(4)
     x_T = process.prior((20, 2), gen)
@@ -212,8 +213,12 @@ def test_denoise_frames_from_x_T_is_the_sampler_and_forward_state_is_the_forward
         np.testing.assert_array_equal(a.x0_pred, b.x0_pred)
     chain = list(exp.task.forward_frames(exp.test_data.x[:10], seed=9))
     np.testing.assert_array_equal(forward_state(process, exp.test_data.x[:10], 9, 13).numpy(), chain[13].x_t)
-    if process.kind != "lecture":
-        assert reverse_timesteps(process, 23, "ddim", 8) == [23, 20, 15, 10, 5, 0]
+    if process.fixed_steps:  # the lecture's sampler: every step from t, and no other step count
+        assert process.reverse_timesteps(None, start=23) == list(range(23, -1, -1))
+        with pytest.raises(ValueError):
+            process.reverse_timesteps(8, start=23)
+    else:
+        assert process.reverse_timesteps(8, start=23) == [23, 20, 15, 10, 5, 0]
 
 
 def _frame(t: int, nbytes: int) -> Frame:
@@ -240,8 +245,10 @@ def test_trajectory_keeps_every_frame_under_budget_then_every_other_with_t_T_and
 
 
 def test_forward_spec_describes_itself():
-    assert "forward" in RunSpec(kind=FORWARD).describe(100)
-    assert RunSpec(sampler="ddim", steps=20, eta=0.5).describe(100) == "DDIM · 20 steps · η = 0.5"
+    assert "forward" in RunSpec(kind=FORWARD).describe(DDPM(100))
+    assert RunSpec(sampler="ddim", steps=20, eta=0.5).describe(DDPM(100)) == "DDIM · 20 steps · η = 0.5"
+    assert RunSpec(sampler="ddpm", eta=0.5).describe(DDPM(100)) == "DDPM · 100 steps"  # η only where it is read
+    assert RunSpec().describe(GaussianDiffusion(2.0, 30)) == "lecture's sampler · 30 steps"
 
 
 def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_to_t0(qtbot, moons):

@@ -3,7 +3,9 @@ sampler to compare, what to show, forward-mode source, and the run and export bu
 
 Values out (`sampler_settings()`), signals out: `changed` when a setting needs a new run (combo boxes and spin boxes
 at once, sliders when released or moved by a key), `display_changed` for what is drawn, and one signal per button.
-Only the controls that apply to the model and mode are shown (η for DDIM, classes for a conditional model ...).
+Only the controls that apply to the model and mode are shown (η for the samplers that read it, a step count unless
+the process's samplers take every step, classes for a conditional model ...): what applies comes from the process
+(its `samplers`, `fixed_steps`, `eta_samplers`, see core.diffusion.process), never from its name.
 """
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ class SamplingControls(QWidget):
         self._loading = False
         self._conditional = False
         self._is_image = False
+        self._fixed_steps = False  # the process's samplers visit every step: no step count to choose
+        self._eta_samplers: tuple[str, ...] = ()  # the samplers that read η
+        self._comparable = True  # a second run can differ (another sampler, or another step count)
         self.mode = _combo("Noise → data: the reverse sampler from pure noise x_T down to x_0. Data → noise: noise "
                            "added to data step by step (then: Denoise from here)",
                            (("Noise → data", SAMPLE), ("Data → noise", FORWARD)))
@@ -153,12 +158,16 @@ class SamplingControls(QWidget):
 
     # ----- in -----
     def configure(self, samplers: list[tuple[str, str]], timesteps: int, classes: list[str] | None,
-                  is_image: bool, items: int, count: int, seed: int) -> None:
-        """Settings for a new model: its samplers ((name, label), the first the default), steps 1..T, its classes
-        (None: unconditional), images or points, how many test items, default sample count and seed. Silent."""
+                  is_image: bool, items: int, count: int, seed: int, *, fixed_steps: bool = False,
+                  eta_samplers: tuple[str, ...] = ()) -> None:
+        """Settings for a new model: its samplers ((name, label), the first the default), steps 1..T (none to choose
+        with `fixed_steps`), the samplers that read η, its classes (None: unconditional), images or points, how
+        many test items, default sample count and seed. Silent."""
         self._loading = True
         try:
             names = [name for name, _ in samplers]
+            self._fixed_steps, self._eta_samplers = bool(fixed_steps), tuple(eta_samplers)
+            self._comparable = len(names) > 1 or not fixed_steps
             for box, default in ((self.sampler, names[0]), (self.sampler_b, names[-1])):
                 box.clear()
                 for name, text in samplers:
@@ -207,14 +216,14 @@ class SamplingControls(QWidget):
 
     def sampler_settings(self) -> list[dict]:
         """One dict of sampling settings (sampler, steps, eta, y, guidance, seed, n), two when comparing."""
-        sampler = self.sampler.currentData()
-        common = dict(sampler=sampler, steps=None if sampler == "lecture" else self.steps.value(),
+        fixed = self._fixed_steps
+        common = dict(sampler=self.sampler.currentData(), steps=None if fixed else self.steps.value(),
                       eta=self.eta.value() / 100.0, y=self.label.currentData() if self._conditional else None,
                       guidance=self.guidance.value() / GUIDANCE_SCALE, seed=self.seed.value(), n=self.count.value())
         runs = [common]
-        if self.compare.isChecked() and sampler != "lecture":
-            second = self.sampler_b.currentData()
-            runs.append(dict(common, sampler=second, steps=self.steps_b.value() if second != "lecture" else None))
+        if self.compare.isChecked() and self._comparable:
+            runs.append(dict(common, sampler=self.sampler_b.currentData(),
+                             steps=None if fixed else self.steps_b.value()))
         return runs
 
     # ----- looks -----
@@ -222,14 +231,14 @@ class SamplingControls(QWidget):
         """Only the controls that apply: DDIM's η, the classes of a conditional model, the forward source..."""
         sampler = self.sampler.currentData()
         forward, form = self.forward, self._form
-        form.setRowVisible(self.steps, sampler != "lecture")
-        form.setRowVisible(self.eta, sampler == "ddim")
+        form.setRowVisible(self.steps, not self._fixed_steps)
+        form.setRowVisible(self.eta, sampler in self._eta_samplers)
         form.setRowVisible(self.label, self._conditional)
         form.setRowVisible(self.guidance, self._conditional and self.label.currentData() is not None)
         form.setRowVisible(self.item, forward and self._is_image)
         for row in (self.compare, self.pair):
-            form.setRowVisible(row, not forward and sampler != "lecture")
-        self.steps_b.setVisible(self.sampler_b.currentData() != "lecture")
+            form.setRowVisible(row, not forward and self._comparable)
+        self.steps_b.setVisible(not self._fixed_steps)
         self.denoise_button.setVisible(forward)
         self.field.setVisible(not self._is_image)
         self.trails.setVisible(not self._is_image)
