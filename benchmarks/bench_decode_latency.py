@@ -24,7 +24,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
 
@@ -32,7 +31,8 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
-from event_loop import run_until  # benchmarks/ is on sys.path when a script runs
+from _window import open_window  # benchmarks/ is on sys.path when a script runs
+from event_loop import run_until
 
 MODELS = ("vae", "conv-vae")
 BLOCK = 10  # clicks per block; blocks alternate: panel live / panel detached from the snapshots
@@ -143,22 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-training", action="store_true",
                         help="click on an idle model (the floor the machine allows, for comparison)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("GENDIFF_SETTINGS_DIR", tempfile.mkdtemp(prefix="gendiff-bench-"))
-    from PySide6.QtWidgets import QApplication
-
-    from core.threads import configure_threads
+    app, window, threads = open_window(size=(1600, 1000))
     from gendiff_gui.latent.panel import install
-    from gendiff_gui.shell.main_window import MainWindow
-    from gendiff_gui.widgets.theme import NORMAL, style_application
 
-    threads = configure_threads(gui=True)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    style_application(app, NORMAL)
-    window = MainWindow()
     panel = install(window)
-    window.resize(1600, 1000)
-    window.show()
     window.view_tabs.setCurrentWidget(panel)
     results = [measure(app, window, panel, model, args.clicks, args.seed, train=not args.no_training)
                for model in args.models]

@@ -21,13 +21,14 @@ else competes for the cores (load_average says how busy the machine was).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 import tracemalloc
 
-from event_loop import run_until  # benchmarks/ is on sys.path when a script runs
+from _report import print_result  # benchmarks/ is on sys.path when a script runs
+from _window import application
+from event_loop import run_until
 
 SWEEPS = 2  # back and forth over the kept frames, this many times
 
@@ -113,18 +114,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import torch
 
     torch.set_num_threads(1)
-    from gendiff_gui import pyside_refcount  # noqa: F401
-    from PySide6.QtWidgets import QApplication
-
+    app = application()
     from core.config import ExperimentConfig
-    from gendiff_gui.widgets.theme import NORMAL, style_application
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    style_application(app, NORMAL)
     points = ExperimentConfig(model="diffusion", dataset="moons", timesteps=200, seed=0)
     images = ExperimentConfig(model="diffusion", dataset="mnist", conditional=True, channels=8, timesteps=200, seed=0)
     two_d = panel_fps(app, points, 5000, 50, field=True)
@@ -135,12 +130,7 @@ def main(argv: list[str]) -> int:
               "fps_2d_field_cpu": two_d["fps_field_cpu"], "fps_images_cpu": grid["fps_cpu"],
               "trajectory_kept_frames": kept, "platform": os.environ.get("QT_QPA_PLATFORM", ""),
               "load_average": os.getloadavg()[0], "cores": os.cpu_count()}
-    result = {k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>24}: {value}")
+    print_result({k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}, args.json)
     return 0
 
 

@@ -19,8 +19,9 @@ import gc
 import json
 import os
 import sys
-import tempfile
 import time
+
+from _window import open_window  # benchmarks/ is on sys.path when a script runs
 
 GOAL_MB = 50.0
 WARMUP_S = 60.0
@@ -47,26 +48,12 @@ def main() -> None:
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                         help="Qt platform (offscreen; xcb under Xvfb or a desktop)")
     args = parser.parse_args()
-    os.environ["QT_QPA_PLATFORM"] = args.platform
+    app, window, threads = open_window(args.platform)  # private settings, not the user's
 
     import numpy as np
-
-    from gendiff_gui import pyside_refcount  # noqa: F401
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from core.config import ExperimentConfig
-    from core.threads import configure_threads
-    from gendiff_gui.shell.main_window import MainWindow
-    from gendiff_gui.widgets.theme import NORMAL, style_application
-
-    threads = configure_threads(gui=True)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    style_application(app, NORMAL)
-    os.environ.setdefault("GENDIFF_SETTINGS_DIR", tempfile.mkdtemp(prefix="gendiff-soak-"))  # not the user's
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
     session = window.session
     latent, diffusion = window.views()["Latent space"], window.views()["Diffusion"]
     first = ExperimentConfig(model="vae", dataset="mnist", seed=0)

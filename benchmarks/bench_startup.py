@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import print_result  # benchmarks/ is on sys.path when a script runs (Qt-free, like this one)
+
 ROOT = Path(__file__).resolve().parent.parent
 READY = "gendiff-gui: ready"  # gendiff_gui.startup_probe.READY (not imported: this process stays Qt-free)
 TIMEOUT_S = 120
@@ -77,11 +79,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "goal_seconds": 3.0,
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>22}: {value}")
+    print_result(result, args.json, width=22)
     return 0
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
+from typing import TYPE_CHECKING
 
 from core.config import ALL_MODELS, ExperimentConfig
 from core.defaults import defaults_for
 from gendiff_gui.shell.fields import NAMED_DATASETS
 from gendiff_gui.lessons.catalogue import LESSONS
+
+if TYPE_CHECKING:
+    from gendiff_gui.session.jobs import Job
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -35,15 +38,21 @@ def initial_config(args: argparse.Namespace, last: ExperimentConfig | None) -> E
     return defaults_for(config.replace(**changes)) if changes else config
 
 
-def prefetch_dataset(args: argparse.Namespace) -> None:
-    """Read the image set the first window most likely shows (MNIST: lessons 1-4 and 8, the first launch) in a
-    thread while torch and Qt import: the model's build then finds it in memory (0.2-0.4 s off the start-up)."""
+def prefetch_dataset(args: argparse.Namespace) -> Job | None:
+    """Start reading the image set the first window most likely shows (MNIST: lessons 1-4 and 8, the first launch)
+    in a job, while torch and the window's modules import: the model's build then finds it in memory (0.2-0.4 s
+    off the start-up). Returns the started `Job`, or None when there is nothing to read ahead. Needs the
+    QApplication (a job's thread runs an event loop); imports neither torch nor the window."""
     name = args.dataset or "mnist"
-    if name in ("mnist", "fashion-mnist") and not args.checkpoint:
-        from core.data.image_sets import load_image_dataset
+    if name not in ("mnist", "fashion-mnist") or args.checkpoint:
+        return None
+    from core.data.image_sets import load_image_dataset  # thread-safe: a build that needs it waits for this read
+    from gendiff_gui.session.jobs import Job
+    from gendiff_gui.session.workers import CallWorker
 
-        threading.Thread(target=_quietly, args=(load_image_dataset, name), name="gendiff-prefetch",
-                         daemon=True).start()
+    job = Job("prefetch", CallWorker(lambda: _quietly(load_image_dataset, name)))
+    job.start()
+    return job
 
 
 def _quietly(fn, *args) -> None:
@@ -56,10 +65,11 @@ def _quietly(fn, *args) -> None:
 
 def run(argv: list[str]) -> int:
     args = parse_args(argv)  # before Qt: --help and bad flags need no display
-    prefetch_dataset(args)
     from gendiff_gui import pyside_refcount  # noqa: F401  (explicit: the editable install may skip __init__)
     from PySide6.QtWidgets import QApplication
 
+    app = QApplication.instance() or QApplication([sys.argv[0]])  # first (25 ms): the prefetch's job needs it
+    prefetch = prefetch_dataset(args)  # reads while torch and the window's modules import (seconds)
     from core.threads import configure_threads
     from gendiff_gui import startup_probe
     from gendiff_gui.lessons.runner import startup_lesson
@@ -69,12 +79,13 @@ def run(argv: list[str]) -> int:
     from gendiff_gui.widgets.theme import NORMAL, style_application
 
     configure_threads(gui=True)  # one core for the event loop, the rest for training
-    app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     style_application(app, NORMAL)
     settings = open_settings()
     window = MainWindow(settings)
+    if prefetch is not None:
+        window.track_job(prefetch)  # closing stops and waits for it like for any job
     reporter = _StderrReporter(args.verbose)
     window.session.message.connect(reporter.message)
     window.session.state_changed.connect(reporter.state)

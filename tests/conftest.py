@@ -64,7 +64,8 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
 @pytest.fixture
 def window(qtbot):
     """A shown MainWindow without a model (GUI and reliability tests); closed at the end, its training and sampling
-    jobs stopped and drained."""
+    jobs stopped and drained, and the process's torch warm-up (which a first model starts) ended."""
+    from gendiff_gui.session.training_session import torch_warm_up_running
     from gendiff_gui.shell.main_window import MainWindow
 
     win = MainWindow()
@@ -73,4 +74,36 @@ def window(qtbot):
     yield win
     win.close()
     sampling = win.views().get("Diffusion")
-    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy), timeout=40000)
+    qtbot.waitUntil(lambda: not win.session.busy and not (sampling is not None and sampling.busy)
+                    and not torch_warm_up_running(), timeout=40000)
+
+
+@pytest.fixture
+def started_window(qtbot, window):
+    """started_window(config, ready=None, timeout=40000): the window with `config` built and idle (and `ready()`
+    true, when given)."""
+    def start(config, ready=None, timeout: int = 40000):
+        window.start(config)
+        qtbot.waitUntil(lambda: window.session.state == "idle" and (ready is None or ready()), timeout=timeout)
+        return window
+
+    return start
+
+
+@pytest.fixture
+def probed_program(tmp_path):
+    """probed_program(*flags, **env): the real program with probe lines (tests/probed_app.py) in a subprocess,
+    settings in tmp_path; killed at the end if still running."""
+    from probed_app import Program  # tests/ is on sys.path: this file's folder
+
+    started = []
+
+    def start(*flags: str, **env: str) -> Program:
+        started.append(Program(list(flags), tmp_path / "settings", **env))
+        return started[-1]
+
+    yield start
+    for program in started:
+        if program.proc.poll() is None:
+            program.proc.kill()
+            program.proc.wait(30)

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from core.diffusion import DDPM, GaussianDiffusion, LectureMean, forward_frames, guided_output, sample_frames
+from core.diffusion import (DDPM, GaussianDiffusion, LectureMean, forward_frames, guided_output, sample,
+                            sample_frames)
 from core.diffusion.ema import EMADenoiser, sampling_network
 from core.diffusion.frames import to_data_space, to_model_space
 
@@ -294,54 +295,79 @@ def test_lecture_mean_is_x_minus_sigma_dt_over_sqrt_t_times_g() -> None:
 
 
 # -- reverse steps through sample_frames (documented random stream) -----------------------------------------------
+def np_ddpm_step(abar, x, t, s, eps, z, eta, clip):
+    """Ho et al. 2020 Alg. 2 with sigma^2 = beta-tilde, respaced for s < t - 1 (Nichol & Dhariwal 2021 Sec. 4):
+    x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t) (clipped to [-1, 1] for images), b = 1 - abar_t / abar_s,
+    mean = sqrt(abar_s) b / (1 - abar_t) x0_hat + sqrt(abar_t / abar_s) (1 - abar_s) / (1 - abar_t) x_t,
+    var = (1 - abar_s) / (1 - abar_t) b.  Returns (x_s, x0_hat)."""
+    x0 = (x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])
+    if clip:
+        x0 = np.clip(x0, -1.0, 1.0)
+    b = 1.0 - abar[t] / abar[s]
+    mean = np.sqrt(abar[s]) * b / (1 - abar[t]) * x0 + np.sqrt(abar[t] / abar[s]) * (1 - abar[s]) / (1 - abar[t]) * x
+    return mean + np.sqrt((1 - abar[s]) / (1 - abar[t]) * b) * z, x0
+
+
+def np_ddim_step(abar, x, t, s, eps, z, eta, clip):
+    """Song et al. 2021 eq. 12 / 16: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - sig^2) eps + sig z,
+    sig = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s); a clipped x0_hat gets the eps that
+    eq. 4 implies, (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t)."""
+    x0 = (x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])
+    if clip:
+        x0 = np.clip(x0, -1.0, 1.0)
+        eps = (x - np.sqrt(abar[t]) * x0) / np.sqrt(1 - abar[t])
+    sig = eta * np.sqrt((1 - abar[s]) / (1 - abar[t])) * np.sqrt(1 - abar[t] / abar[s])
+    return np.sqrt(abar[s]) * x0 + np.sqrt(max(1 - abar[s] - sig**2, 0.0)) * eps + sig * z, x0
+
+
+def np_chain(step, abar, taus, shape, seed, np_eps, eta=0.0, clip=False):
+    """[(t, x_t, x0_hat)] of a reverse run in model space, with the documented random stream: one generator,
+    x_T = randn(shape), then one randn(shape) per step from t = T down; the last entry is (0, x_0, x_0)."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=gen).numpy().astype(np.float64)
+    out = []
+    for t, s in zip(taus[:-1], taus[1:]):
+        z = torch.randn(shape, generator=gen).numpy().astype(np.float64)
+        x_s, x0 = step(abar, x, t, s, np_eps(x, t), z, eta, clip)
+        out.append((t, x, x0))
+        x = x_s
+    return out + [(0, x, x)]
+
+
+def check_frames(frames, reference, to_data=lambda v: v, atol=1e-4) -> None:
+    assert [f.t for f in frames] == [t for t, _, _ in reference]
+    for frame, (t, x, x0) in zip(frames, reference):
+        assert np.allclose(frame.x_t, to_data(x), rtol=1e-4, atol=atol), t
+        assert np.allclose(frame.x0_pred, to_data(x0), rtol=1e-4, atol=atol), t
+
+
 @pytest.mark.parametrize("steps", [None, 4])
 def test_ddpm_sampler_chain_by_hand(steps) -> None:
-    # Ho et al. 2020 Alg. 2 with sigma^2 = beta-tilde: x0_hat = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t),
-    # mean = sqrt(abar_s) b / (1 - abar_t) x0_hat + sqrt(abar_t / abar_s) (1 - abar_s) / (1 - abar_t) x_t,
-    # var = (1 - abar_s) / (1 - abar_t) b with b = 1 - abar_t / abar_s (= beta_t for s = t - 1); points: no clipping
     T, n, seed = 8, 5, 3
     p = DDPM(T, "cosine")
     abar = np_abar(np_cosine_betas(T))
     frames = list(sample_frames(p, Stub(eps_affine, (2,)), n, sampler="ddpm", steps=steps, seed=seed))
     taus = list(range(T, -1, -1)) if steps is None else [8, 6, 4, 2, 0]
-    assert [f.t for f in frames] == taus
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((n, 2), generator=gen).numpy().astype(np.float64)
-    for (t, s), frame in zip(zip(taus[:-1], taus[1:]), frames):
-        z = torch.randn((n, 2), generator=gen).numpy().astype(np.float64)
-        eps = np_eps_affine(x, t)
-        x0 = (x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])
-        b = 1.0 - abar[t] / abar[s]
-        mean = np.sqrt(abar[s]) * b / (1 - abar[t]) * x0 + np.sqrt(abar[t] / abar[s]) * (1 - abar[s]) / (1 - abar[t]) * x
-        var = (1 - abar[s]) / (1 - abar[t]) * b
-        assert np.allclose(frame.x_t, x, rtol=1e-4, atol=1e-4), t
-        assert np.allclose(frame.x0_pred, x0, rtol=1e-4, atol=1e-4), t
-        x = mean + np.sqrt(var) * z
-    assert np.allclose(frames[-1].x_t, x, rtol=1e-4, atol=1e-4)
+    check_frames(frames, np_chain(np_ddpm_step, abar, taus, (n, 2), seed, np_eps_affine))
     assert np.array_equal(frames[-1].x0_pred, frames[-1].x_t)
+
+
+def test_sampler_defaults_are_ddpm_every_step_seed_0() -> None:
+    T, n = 8, 3
+    p = DDPM(T, "cosine")
+    frames = list(sample_frames(p, Stub(eps_affine, (2,)), n))
+    reference = np_chain(np_ddpm_step, np_abar(np_cosine_betas(T)), list(range(T, -1, -1)), (n, 2), 0, np_eps_affine)
+    check_frames(frames, reference)
+    assert np.allclose(sample(p, Stub(eps_affine, (2,)), n), reference[-1][1], rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("eta", [0.0, 0.6])
 def test_ddim_sampler_chain_by_hand(eta: float) -> None:
-    # Song et al. 2021 eq. 12 / 16: x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - sig^2) eps + sig z,
-    # sig = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)
     T, n, seed = 8, 4, 9
     p = DDPM(T, "cosine")
     abar = np_abar(np_cosine_betas(T))
     frames = list(sample_frames(p, Stub(eps_affine, (3,)), n, sampler="ddim", steps=4, eta=eta, seed=seed))
-    taus = [8, 6, 4, 2, 0]
-    assert [f.t for f in frames] == taus
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((n, 3), generator=gen).numpy().astype(np.float64)
-    for (t, s), frame in zip(zip(taus[:-1], taus[1:]), frames):
-        z = torch.randn((n, 3), generator=gen).numpy().astype(np.float64)
-        eps = np_eps_affine(x, t)
-        x0 = (x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])
-        sig = eta * np.sqrt((1 - abar[s]) / (1 - abar[t])) * np.sqrt(1 - abar[t] / abar[s])
-        assert np.allclose(frame.x_t, x, rtol=1e-4, atol=1e-4), t
-        assert np.allclose(frame.x0_pred, x0, rtol=1e-4, atol=1e-4), t
-        x = np.sqrt(abar[s]) * x0 + np.sqrt(max(1 - abar[s] - sig**2, 0.0)) * eps + sig * z
-    assert np.allclose(frames[-1].x_t, x, rtol=1e-4, atol=1e-4)
+    check_frames(frames, np_chain(np_ddim_step, abar, [8, 6, 4, 2, 0], (n, 3), seed, np_eps_affine, eta=eta))
 
 
 @pytest.mark.parametrize("noise_last_step", [False, True])
@@ -349,7 +375,8 @@ def test_lecture_sampler_chain_by_hand(noise_last_step: bool) -> None:
     # x_1 = sigma z_0; x_{k-1} = f(x_k, k) + sigma sqrt(dt) z (none on the last step unless noise_last_step);
     # x0_hat = x_k + k (f - x_k)
     sigma, T, n, seed = 1.5, 6, 3, 2
-    p = GaussianDiffusion(sigma=sigma, timesteps=T, noise_last_step=noise_last_step)
+    kwargs = {"noise_last_step": True} if noise_last_step else {}  # the default: no noise on the last step
+    p = GaussianDiffusion(sigma=sigma, timesteps=T, **kwargs)
 
     def f(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return 0.8 * x + 0.1 * t.to(x.dtype)[:, None]
@@ -368,56 +395,38 @@ def test_lecture_sampler_chain_by_hand(noise_last_step: bool) -> None:
 
 
 # -- x0-hat clipping for images -------------------------------------------------------------------------------
-SIGNS = torch.tensor([[1.0, -1.0, 1.0, -1.0], [-1.0, 1.0, -1.0, 1.0]] * 2).reshape(1, 1, 4, 4)
+SIGNS = np.array([[1.0, -1.0, 1.0, -1.0], [-1.0, 1.0, -1.0, 1.0]] * 2).reshape(1, 1, 4, 4)
 
 
 def huge_eps(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """eps = +-1000: x0_hat far outside [-1, 1], with both signs."""
-    return 1000.0 * SIGNS.expand_as(x)
+    """eps = +-1000 in a checkerboard: x0_hat far outside [-1, 1] at every step, with both signs."""
+    return torch.from_numpy(1000.0 * SIGNS).to(x.dtype).expand_as(x)
 
 
-def _first_step_by_hand(n: int, seed: int, shape: tuple[int, ...]):
-    """x_T, the first step's noise z (the documented stream) and, for images, huge_eps(x_T), as float64 numpy."""
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn((n, *shape), generator=gen).numpy().astype(np.float64)
-    z = torch.randn((n, *shape), generator=gen).numpy().astype(np.float64)
-    eps = huge_eps(torch.zeros(n, *shape), None).numpy().astype(np.float64) if len(shape) == 3 else None
-    return x, z, eps
-
-
-@pytest.mark.parametrize("sampler", ["ddpm", "ddim"])
-def test_image_sampling_clips_x0_hat_to_model_range(sampler: str) -> None:
+@pytest.mark.parametrize("sampler,steps,eta", [("ddpm", None, 0.0), ("ddpm", 5, 0.0), ("ddim", 5, 0.0),
+                                               ("ddim", 10, 0.5)])
+def test_image_sampling_clips_x0_hat_to_model_range(sampler: str, steps, eta: float) -> None:
+    # images (C, H, W): every step uses x0_hat clipped to [-1, 1] (model space); frames are pixels (x + 1) / 2 in [0, 1]
     T, n, seed = 50, 3, 1
     p = DDPM(T, "linear")
     abar = np_abar(np_linear_betas(T))
-    steps = None if sampler == "ddpm" else 5
-    frames = list(sample_frames(p, Stub(huge_eps, (1, 4, 4)), n, sampler=sampler, steps=steps, seed=seed))
-    t, s = T, frames[1].t
-    x, z, eps = _first_step_by_hand(n, seed, (1, 4, 4))
-    x0 = np.clip((x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t]), -1.0, 1.0)
-    if sampler == "ddpm":
-        b = 1.0 - abar[t] / abar[s]
-        mean = np.sqrt(abar[s]) * b / (1 - abar[t]) * x0 + np.sqrt(abar[t] / abar[s]) * (1 - abar[s]) / (1 - abar[t]) * x
-        x_s = mean + np.sqrt((1 - abar[s]) / (1 - abar[t]) * b) * z
-    else:  # eta = 0; eps recomputed from the clipped x0_hat
-        eps_c = (x - np.sqrt(abar[t]) * x0) / np.sqrt(1 - abar[t])
-        x_s = np.sqrt(abar[s]) * x0 + np.sqrt(1 - abar[s]) * eps_c
-    assert np.allclose(frames[0].x_t, data_space(x), atol=1e-6)
-    assert np.allclose(frames[0].x0_pred, data_space(x0), atol=1e-6)
-    inside = (x_s > -0.95) & (x_s < 0.95)
-    assert inside.mean() > 0.3  # the check below is not all saturated pixels
-    assert np.allclose(frames[1].x_t, data_space(x_s), atol=1e-5)
+    frames = list(sample_frames(p, Stub(huge_eps, (1, 4, 4)), n, sampler=sampler, steps=steps, eta=eta, seed=seed))
+    taus = list(range(T, -1, -1)) if steps is None else list(range(T, -1, -T // steps))
+    step = np_ddpm_step if sampler == "ddpm" else np_ddim_step
+    reference = np_chain(step, abar, taus, (n, 1, 4, 4), seed, lambda x, t: 1000.0 * SIGNS, eta=eta, clip=True)
+    inside = np.concatenate([np.abs(x).ravel() < 0.95 for _, x, _ in reference[1:]])
+    assert inside.mean() > 0.3  # the comparison is not one of saturated pixels only
+    check_frames(frames, reference, to_data=data_space, atol=1e-5)
 
 
 def test_point_sampling_does_not_clip_x0_hat() -> None:
-    T, n, seed = 50, 4, 2
+    T, n, seed = 20, 4, 2
     p = DDPM(T, "linear")
-    abar = np_abar(np_linear_betas(T))
-    frames = list(sample_frames(p, Stub(lambda x, t: torch.full_like(x, 1000.0), (2,)), n, seed=seed))
-    x, _, _ = _first_step_by_hand(n, seed, (2,))
-    x0 = (x - np.sqrt(1 - abar[T]) * 1000.0) / np.sqrt(abar[T])
-    assert x0.max() < -100
-    assert np.allclose(frames[0].x0_pred, x0, rtol=1e-4)
+    frames = list(sample_frames(p, Stub(lambda x, t: torch.full_like(x, 50.0), (2,)), n, seed=seed))
+    reference = np_chain(np_ddpm_step, np_abar(np_linear_betas(T)), list(range(T, -1, -1)), (n, 2), seed,
+                         lambda x, t: np.full_like(x, 50.0))
+    assert reference[0][2].max() < -100
+    check_frames(frames, reference)
 
 
 # -- guidance and the weight average --------------------------------------------------------------------------

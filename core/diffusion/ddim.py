@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import torch
 
-if TYPE_CHECKING:  # ddpm.py imports this module (its step calls ddim_step)
-    from core.diffusion.ddpm import DDPM
+
+class VPSchedule(Protocol):
+    """What DDIM reads of a variance-preserving process (a DDPM): alpha-bar_t and its x0_hat."""
+
+    def alpha_bar(self, t: torch.Tensor | int) -> torch.Tensor: ...
+
+    def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor, clip: bool = False) -> torch.Tensor: ...
 
 
 def strided_timesteps(timesteps: int, steps: int) -> list[int]:
@@ -23,7 +28,7 @@ def strided_timesteps(timesteps: int, steps: int) -> list[int]:
     return [int(v) for v in taus[::-1]]
 
 
-def ddim_sigma(process: DDPM, t: int, s: int, eta: float) -> float:
+def ddim_sigma(process: VPSchedule, t: int, s: int, eta: float) -> float:
     """sigma_t(eta) = eta sqrt((1 - alpha-bar_s) / (1 - alpha-bar_t)) sqrt(1 - alpha-bar_t / alpha-bar_s)
     (Song et al. 2021 eq. 16, with s the previous step of the sub-sequence). eta = 0: DDIM, eta = 1: DDPM."""
     abar_t, abar_s = float(process.alpha_bar(t)), float(process.alpha_bar(s))
@@ -31,7 +36,7 @@ def ddim_sigma(process: DDPM, t: int, s: int, eta: float) -> float:
 
 
 def ddim_step(
-    process: DDPM,
+    process: VPSchedule,
     x_t: torch.Tensor,
     t: int,
     s: int,

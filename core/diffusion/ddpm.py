@@ -126,6 +126,11 @@ class DDPM(ProcessBase):
         eps = standard_normal(x0, generator)
         return self.add_noise(x0, t, eps), eps
 
+    @property
+    def prior_std(self) -> float:
+        """The std of x_T ~ N(0, I): 1."""
+        return 1.0
+
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
         """x_T ~ N(0, I) (Ho et al. 2020 Algorithm 2, line 1)."""
         return torch.randn(shape, generator=generator)

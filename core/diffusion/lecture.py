@@ -109,6 +109,11 @@ class GaussianDiffusion(ProcessBase):
         """"bridge" = || f - E[x_t | x_{t+dt}, x_0] ||^2 (see bridge_mean): the learning the total's noise hides."""
         return {"bridge": denoising_objective(out, self.bridge_mean(x0, t, net_input))}
 
+    @property
+    def prior_std(self) -> float:
+        """The std of x_1 ~ N(0, sigma^2 * 1): sigma."""
+        return float(self.sigma)
+
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
         """x_1 ~ N(0, sigma^2 * 1): the lecture's "sample pure noise" with total time 1."""
         return self.sigma * torch.randn(shape, generator=generator)

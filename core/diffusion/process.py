@@ -32,6 +32,10 @@ class NoiseProcess(Protocol):
     @property
     def default_sampler(self) -> str: ...
 
+    @property
+    def prior_std(self) -> float:
+        """The std of x_T, the prior `prior` draws from (DDPM: 1; the lecture's process: sigma)."""
+
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
         """x_T drawn from `generator` (one draw of `shape`)."""
 

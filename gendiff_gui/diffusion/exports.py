@@ -4,6 +4,7 @@ The GIF is recorded by `GifRecorder` one frame per event-loop turn (the window s
 frame a `render(i)` callback shows frame i and returns a picture of it; the pictures are scaled to `width`,
 mapped to one palette of 96 colours taken from the first, middle and last frames (so a colour stays the same colour
 through the animation; no dithering: flat colours compress well) and written with Pillow at the end.
+`StageExports` is what the panel's Save frame… and Save GIF… (and the File menu entries) do with its stage.
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QWidget
+
+from gendiff_gui.diffusion.views.scrubber import Scrubber
 
 FRAME_FILTER = "PNG image (*.png);;SVG image (*.svg)"
 GIF_FILTER = "Animated GIF (*.gif)"
@@ -142,3 +145,76 @@ class GifRecorder(QObject):
             return
         self._frames = []
         self.finished.emit(path)
+
+
+class StageExports(QObject):
+    """Save frame… and Save GIF… of the diffusion panel (`parent`): what `stage` shows as PNG or SVG, and the kept
+    frames as a GIF, recorded by stepping `scrubber` through them (the `region()` of the stage), then back to the
+    frame shown before; `gif_button` is disabled meanwhile. Results and errors go out as `message(level, text)`."""
+
+    message = Signal(str, str)  # level, text
+
+    def __init__(self, stage: QWidget, scrubber: Scrubber, gif_button: QAbstractButton, region: Callable[[], QRect],
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self._stage, self._scrubber, self._button, self._region = stage, scrubber, gif_button, region
+        self._recorder: GifRecorder | None = None
+
+    @property
+    def recording(self) -> bool:
+        return self._recorder is not None
+
+    def save_frame(self, path: str | Path | None = None) -> Path | None:
+        """The frame on screen (views, titles and captions) as PNG or SVG; None: no path chosen, or an error."""
+        if path is None:
+            t = self._scrubber.t
+            path, _ = QFileDialog.getSaveFileName(self.parent(), "Save the frame", f"diffusion-t{t}.png", FRAME_FILTER)
+            if not path:
+                return None
+        try:
+            written = save_widget(self._stage, path)
+        except OSError as exc:
+            self.message.emit("error", f"Could not save the frame: {exc}")
+            return None
+        self.message.emit("info", f"Saved the frame at t = {self._scrubber.t} to {written}.")
+        return written
+
+    def record_gif(self, count: int, path: str | Path | None = None, max_frames: int | None = None,
+                   width: int | None = None) -> GifRecorder | None:
+        """Record `count` kept frames (at most `max_frames`, evenly spaced, first and last included) as a GIF; the
+        recorder's `finished(path)` says when it is written."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.parent(), "Save the animation", "diffusion.gif", GIF_FILTER)
+            if not path:
+                return None
+        self._scrubber.pause()
+        kwargs = {"width": width} if width else {}
+        indices = gif_indices(count, max_frames or GIF_FRAMES)
+        back = self._scrubber.index
+        recorder = GifRecorder(indices, self._render_frame, path, parent=self, **kwargs)
+        recorder.finished.connect(lambda written: self._on_recorded(written, back))
+        recorder.failed.connect(lambda text: self._on_recorded(None, back, text))
+        self._recorder = recorder
+        self._button.setEnabled(False)
+        recorder.start()
+        return recorder
+
+    def cancel(self) -> None:
+        """Stop a recording (its frames are being replaced); no GIF is written."""
+        if self._recorder is not None:
+            self._recorder.cancel()
+            self._recorder = None
+            self._button.setEnabled(True)
+
+    def _render_frame(self, index: int) -> QImage:
+        self._scrubber.set_index(index)
+        return self._stage.grab(self._region()).toImage()
+
+    def _on_recorded(self, path, back: int, error: str = "") -> None:
+        self._recorder = None
+        self._button.setEnabled(True)
+        self._scrubber.set_index(back)
+        if path is None:
+            self.message.emit("error", f"Could not save the GIF: {error}")
+        else:
+            self.message.emit("info", f"Saved the animation to {path}.")

@@ -4,27 +4,18 @@ What a run is and how its frames are computed (sampling from noise, the forward 
 from x_t at step t") is core's `RunSpec` / `run_frames`. A `SamplingWorker` runs one or more of them (two for "same
 seed, two samplers") in its own QThread through `jobs.Job`, interleaved so that they reach each t at about the same
 time, and emits every frame (none is skipped: the scrubber keeps them) in batches at most `emit_hz` times a second.
-Each worker gets its own copy of the network (`private_copy`), so nothing it touches is shared.
+Each worker gets its own frozen copy of the network (session.network_copy's `NetworkCopy.frozen_copy`), so
+nothing it touches is shared.
 """
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Iterator
 
-import torch
 from PySide6.QtCore import Signal
 
 from core.diffusion.frames import Frame
 from gendiff_gui.session.workers import Worker
-
-
-def private_copy(module: torch.nn.Module) -> torch.nn.Module:
-    """A CPU copy of a network for one worker (made on the GUI thread from a module nobody else changes now)."""
-    net = copy.deepcopy(module).cpu().eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
-    return net
 
 
 class SamplingWorker(Worker):

@@ -1,60 +1,82 @@
 """Re-encoding the map's images with new weights off the GUI thread, so clicks and paints never wait for it."""
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gendiff_gui.session.network_copy import SnapshotNet
+from gendiff_gui.latent.background_jobs import JobOwner, Stopped
+from gendiff_gui.session.jobs import Job
+from gendiff_gui.session.network_copy import NetworkCopy
 
 # Images per encoder call: small enough that a pass's activations stay in a core's own cache (5,000 at once made
 # 8 MB of them, which evicted the training thread's weights from the shared cache: in-app/bare 0.935 -> 0.949).
 CHUNK = 500
 
 
-class BackgroundEncoder(QObject):
-    """`submit(parts, snapshot)` encodes each array of `parts` with those weights in a short-lived thread and ends
-    the pass with `done([codes of each part])` on the GUI thread.
+def encode_parts(net: NetworkCopy, parts: list[np.ndarray], snapshot: dict | None,
+                 stopped: Stopped) -> list[np.ndarray | None] | None:
+    """One pass (in its job's thread: numpy and torch only): load `snapshot` (None: keep the weights `net` has),
+    then the codes of each part, CHUNK images per call (None for an empty part); None if stopped meanwhile."""
+    if snapshot is not None:
+        net.load(snapshot)
+    codes: list[np.ndarray | None] = []
+    for x in parts:
+        chunks = []
+        for i in range(0, len(x), CHUNK):
+            if stopped():
+                return None
+            chunks.append(net.encode(x[i: i + CHUNK]))
+        codes.append(np.concatenate(chunks) if chunks else None)
+    return codes
 
-    The pass runs on a network copy of its own (no one else touches it while it runs) and is numpy in, numpy
-    out; torch releases the GIL while it computes, so the GUI thread stays free. A request made during a pass
-    waits and the newest one wins. Passes start at most once per `min_period_s`, and after a pass the next one
-    waits `rest` times as long as it took: a slow encoder (a conv net: ~0.6 s for 5,000 images on one core)
-    takes at most a third of a core from training, a fast one refreshes the map a few times a second. A QTimer on
-    the GUI thread collects the result: no Qt object is touched from the pass's thread; a pass ends by itself.
+
+class BackgroundEncoder(JobOwner):
+    """`submit(parts, snapshot)` encodes each array of `parts` with those weights in a job of its own and ends the
+    pass with `done([codes of each part])` on the GUI thread.
+
+    Passes run on a network copy of the encoder's own (`set_network`; only one pass at a time touches it) and are
+    numpy in, numpy out; torch releases the GIL while it computes, so the GUI thread stays free. A request made
+    during a pass waits and the newest one wins. Passes start at most once per `min_period_s`, and after a pass
+    the next one waits `rest` times as long as it took: a slow encoder (a conv net: ~0.6 s for 5,000 images on one
+    core) takes at most a third of a core from training, a fast one refreshes the map a few times a second. Each
+    pass is a session Job announced by `job_started` (the window stops and waits for it at close); its codes come
+    back by a queued signal, and `done` is emitted once its thread has ended.
     """
 
     done = Signal(object)  # list of np.ndarray (n_i, d) (None for an empty part), one per part
 
-    def __init__(self, net: SnapshotNet, parent: QObject | None = None, *, min_period_s: float = 0.4,
-                 rest: float = 2.0, poll_ms: int = 15) -> None:
+    def __init__(self, parent: QObject | None = None, *, min_period_s: float = 0.4, rest: float = 2.0) -> None:
         super().__init__(parent)
-        self.net = net
+        self.net: NetworkCopy | None = None
         self._min_period, self._rest = min_period_s, rest
         self._queued: tuple[list[np.ndarray], dict | None] | None = None
-        self._thread: threading.Thread | None = None
-        self._result: list | None = None
-        self._generation = 0  # bumped by cancel: a result of an older generation is dropped
+        self._job: Job | None = None
+        self._codes: list | None = None  # the running pass's result, once it has come back
         self._last_start = -float("inf")
         self._next_allowed = -float("inf")
         self._start_timer = QTimer(self, singleShot=True)
         self._start_timer.timeout.connect(self._start)
-        self._poll = QTimer(self, interval=poll_ms)
-        self._poll.timeout.connect(self._collect)
 
     @property
     def busy(self) -> bool:
         """True while a pass runs or a request waits for its turn."""
-        return self._thread is not None or self._queued is not None
+        return self._job is not None or self._queued is not None
+
+    def set_network(self, net: NetworkCopy | None) -> None:
+        """Encode with `net` (a copy for the passes alone) from the next pass on; queued work is forgotten and a
+        new network starts without waiting for the previous one's rest."""
+        self.cancel()
+        self.net = net
+        self._next_allowed = -float("inf")
 
     def submit(self, parts: list[np.ndarray], snapshot: dict | None = None) -> None:
         """Encode each of `parts` ((n_i, 1, 28, 28) arrays nobody changes) with `snapshot` (None: the weights the
         network has)."""
         previous = self._queued[1] if self._queued is not None else None
         self._queued = (list(parts), snapshot if snapshot is not None else previous)
-        if self._thread is None and not self._start_timer.isActive():
+        if self._job is None and not self._start_timer.isActive():
             self._schedule()
 
     def _schedule(self) -> None:
@@ -62,41 +84,33 @@ class BackgroundEncoder(QObject):
         self._start_timer.start(int(wait * 1000))
 
     def cancel(self) -> None:
-        """Forget queued work; a pass already running finishes in its thread (the next one waits for it: they
-        share the network copy) and its result is dropped."""
+        """Forget queued work and stop a running pass (at its next chunk; the next pass waits for its thread to
+        end, and its result is dropped)."""
         self._start_timer.stop()
         self._queued = None
-        self._generation += 1
+        self.stop_jobs()
 
     def _start(self) -> None:
-        if self._queued is None or self._thread is not None:
+        if self._queued is None or self._job is not None or self.net is None:
             return
         (parts, snapshot), self._queued = self._queued, None
         self._last_start = time.perf_counter()
-        self._result = None
-        # Not a daemon: at exit Python waits for the pass (a fraction of a second) instead of stopping the thread
-        # inside torch's C++ code, which aborts the process ("terminate called without an active exception").
-        self._thread = threading.Thread(target=self._run, args=(self.net, parts, snapshot, self._generation),
-                                        name="gendiff-map-encoder", daemon=False)
-        self._thread.start()
-        self._poll.start()
+        net = self.net
+        self._job = self.start_call("map-encoder", lambda stopped: encode_parts(net, parts, snapshot, stopped),
+                                    self._on_codes)
 
-    def _run(self, net: SnapshotNet, parts: list[np.ndarray], snapshot: dict | None, generation: int) -> None:
-        """The pass's thread: numpy and torch only."""
-        if snapshot is not None:
-            net.load(snapshot)
-        codes = [np.concatenate([net.encode(x[i: i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else None
-                 for x in parts]
-        if generation == self._generation:
-            self._result = codes
+    def _on_codes(self, codes: list) -> None:
+        self._codes = codes
 
-    def _collect(self) -> None:
-        if self._thread is None or self._thread.is_alive():
+    def job_ended(self, job: Job) -> None:
+        if job is not self._job:
             return
-        self._poll.stop()
-        codes, self._thread, self._result = self._result, None, None
-        now = time.perf_counter()
-        self._next_allowed = max(self._last_start + self._min_period, now + self._rest * (now - self._last_start))
+        codes, self._job, self._codes = self._codes, None, None
+        if job.worker.stop_requested:
+            codes = None  # cancelled: a result that came back before the stop is dropped too
+        else:
+            now = time.perf_counter()
+            self._next_allowed = max(self._last_start + self._min_period, now + self._rest * (now - self._last_start))
         if self._queued is not None:
             self._schedule()
         if codes is not None:

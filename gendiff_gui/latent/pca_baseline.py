@@ -1,59 +1,68 @@
 """PCA's components of a training set for the linear-AE view, once per (data set, size, d), off the GUI thread."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from core.metrics import pca_fit
+from core.metrics import PCAStopped, pca_fit
 
-_CACHE: dict[tuple[str, int, int], np.ndarray] = {}
-_LOCK = threading.Lock()
+from gendiff_gui.latent.background_jobs import JobOwner, Stopped
+from gendiff_gui.session.jobs import Job
 
+Key = tuple[str, int, int]  # (data set name, number of images, d)
 
-def _fit(key: tuple[str, int, int], x: np.ndarray, d: int) -> None:
-    _mean, components = pca_fit(x, d)  # numpy: its matrix products release the GIL (a few seconds on MNIST)
-    with _LOCK:
-        _CACHE[key] = components
+_CACHE: dict[Key, np.ndarray] = {}  # GUI thread only: results arrive there
 
 
-class PcaBaseline(QObject):
+def principal_components(x: np.ndarray, d: int, stopped: Stopped) -> np.ndarray | None:
+    """core.metrics.pca_fit's components (d, m), or None if `stopped()` said so between two blocks of rows."""
+    try:
+        return pca_fit(x, d, should_stop=stopped)[1]
+    except PCAStopped:
+        return None
+
+
+class PcaBaseline(JobOwner):
     """`request(name, x, d)`; `ready(components (d, m))` on the GUI thread once PCA of x is known.
 
-    The fit runs in a daemon thread that touches no Qt object (nothing to stop or wait for at shutdown); a
-    QTimer on the GUI thread looks for the result. A newer request replaces an older one.
+    A fit is a session Job (announced by `job_started`, so the window stops it at close); its result comes back
+    by a queued signal and is kept for the rest of the process. A newer request supersedes an older one: the
+    older fit is stopped (at its next block of rows) unless it is the one wanted again.
     """
 
     ready = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, poll_ms: int = 100) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._key: tuple[str, int, int] | None = None
-        self._threads: dict[tuple[str, int, int], threading.Thread] = {}
-        self._timer = QTimer(self, interval=poll_ms)
-        self._timer.timeout.connect(self._poll)
+        self._key: Key | None = None
+        self._fits: dict[Key, Job] = {}  # the fits under way that nobody asked to stop
 
     def request(self, name: str, x: np.ndarray, d: int) -> None:
         self._key = key = (name, len(x), int(d))
-        with _LOCK:
-            known = key in _CACHE
-        if not known and not (key in self._threads and self._threads[key].is_alive()):
-            thread = threading.Thread(target=_fit, args=(key, x, d), name=f"gendiff-pca-{name}-{d}", daemon=True)
-            self._threads[key] = thread
-            thread.start()
-        self._timer.start()
-        self._poll()
+        self._stop_fits(keep=key)
+        if key in _CACHE:
+            self.ready.emit(_CACHE[key])
+        elif key not in self._fits:
+            self._fits[key] = self.start_call(f"pca-{name}-{d}", lambda stopped: (key, principal_components(
+                x, d, stopped)), self._on_fitted)
 
     def cancel(self) -> None:
         self._key = None
-        self._timer.stop()
+        self._stop_fits(keep=None)
 
-    def _poll(self) -> None:
-        with _LOCK:
-            components = _CACHE.get(self._key) if self._key is not None else None
-        if components is not None:
-            self._timer.stop()
+    def _stop_fits(self, keep: Key | None) -> None:
+        for key in [k for k in self._fits if k != keep]:
+            self._fits.pop(key).request_stop()
+
+    def _on_fitted(self, result: tuple[Key, np.ndarray | None]) -> None:
+        key, components = result
+        if components is None:
+            return
+        _CACHE[key] = components
+        if key == self._key:
             self.ready.emit(components)
-        elif self._key is None or not self._threads[self._key].is_alive():  # failed (e.g. out of memory)
-            self._timer.stop()
+
+    def job_ended(self, job: Job) -> None:
+        for key, fit in list(self._fits.items()):
+            if fit is job:
+                del self._fits[key]

@@ -6,9 +6,17 @@ import re
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
-from gendiff_gui.widgets.theme import NORMAL, Theme
+from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
 
 TITLE_SCALE, FORMULA_SCALE, IDEA_SCALE = 1.15, 1.6, 1.0  # of the theme's font: 20 pt presentation -> 32 pt formula
+STYLE = """
+#lessonCaption { background: #EEF4FB; border-left: 6px solid $accent; border-radius: 3px; }
+#lessonCaption QLabel { color: #000000; font-size: ${idea}pt; }
+#lessonCaption QLabel#lessonFormula { font-size: ${formula}pt;
+    font-family: 'DejaVu Serif', 'Cambria Math', 'STIX Two Math', serif; }
+#lessonCaption QLabel#lessonNote { color: #8A3A00; font-style: italic; }
+"""  # black on a pale accent; sizes: see themed_style_sheet
+TITLE_STYLE = "font-size: ${title}pt; font-weight: bold;"
 
 
 def rich(text: str) -> str:
@@ -97,13 +105,7 @@ class LessonCaption(QFrame):
 
     def apply_theme(self, theme: Theme) -> None:
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
-        pt = theme.font_pt
-        self.setStyleSheet(
-            f"#lessonCaption {{ background: #EEF4FB; border-left: 6px solid {theme.accent}; border-radius: 3px; }}"
-            f" #lessonCaption QLabel {{ color: #000000; font-size: {pt * IDEA_SCALE:.0f}pt; }}"
-            f" #lessonCaption QLabel#lessonFormula {{ font-size: {pt * FORMULA_SCALE:.0f}pt; "
-            f"font-family: 'DejaVu Serif', 'Cambria Math', 'STIX Two Math', serif; }}"
-            f" #lessonCaption QLabel#lessonNote {{ color: #8A3A00; font-style: italic; }}")
-        self.title.setStyleSheet(f"font-size: {pt * TITLE_SCALE:.0f}pt; font-weight: bold;")
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE))
+        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE))
         for arrow in (self.previous, self.next):
-            arrow.setMaximumWidth(round(pt * 4.5))
+            arrow.setMaximumWidth(round(theme.font_pt * 4.5))

@@ -1,6 +1,6 @@
 """The lesson catalogue: the lecture's eight ideas in order, each a bundled model, the views to show and a caption.
 
-Data only (no Qt): `lesson_runner.py` opens a lesson in the window, `start_page.py` lists them, docs/LESSONS.md
+Data only (no Qt): `runner.py` opens a lesson in the window, `start_page.py` lists them, README.md
 describes them for a teacher. A lesson names a bundled checkpoint (`resources/models/<name>.safetensors`); when
 that file is missing or unreadable, the lesson builds `config` instead and trains it from scratch.
 

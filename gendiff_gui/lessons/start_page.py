@@ -5,9 +5,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from gendiff_gui.lessons.catalogue import LESSONS, Lesson, plain
-from gendiff_gui.widgets.theme import NORMAL, Theme
+from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
 
 COLUMNS = 2
+STYLE = """
+QLabel#startHeading { font-size: ${heading}pt; font-weight: bold; }
+QPushButton#lessonButton { min-height: ${button}px; border: 2px solid #B8C4D2; border-radius: 6px;
+    background: #FFFFFF; }
+QPushButton#lessonButton:hover { background: #EEF4FB; }
+QPushButton#lessonButton[current="true"] { border: 3px solid $accent; }
+QLabel#lessonButtonTitle { font-size: ${title}pt; font-weight: bold; }
+"""  # sizes: see themed_style_sheet
 
 
 class LessonButton(QPushButton):
@@ -74,14 +82,7 @@ class StartPage(QDialog):
             button.style().polish(button)
 
     def apply_theme(self, theme: Theme) -> None:
-        pt = theme.font_pt
-        self.setStyleSheet(
-            f"QLabel#startHeading {{ font-size: {pt * 1.5:.0f}pt; font-weight: bold; }}"
-            f" QPushButton#lessonButton {{ min-height: {pt * 6:.0f}px; border: 2px solid #B8C4D2;"
-            f" border-radius: 6px; background: #FFFFFF; }}"
-            f" QPushButton#lessonButton:hover {{ background: #EEF4FB; }}"
-            f" QPushButton#lessonButton[current=\"true\"] {{ border: 3px solid {theme.accent}; }}"
-            f" QLabel#lessonButtonTitle {{ font-size: {pt * 1.2:.0f}pt; font-weight: bold; }}")
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, heading=1.5, button=6.0, title=1.2))
         self.place()
 
     def place(self) -> None:

@@ -4,6 +4,11 @@ Lifecycle (after superqt's thread workers): the worker is moved to a fresh QThre
 `worker.run`; when `run` returns the worker quits the thread itself (a queued quit would wait for a GUI thread
 that may be blocked in `wait`). `Job.finished` is emitted on the GUI thread once the thread has really ended,
 so the owner can drop it and start the next job without two workers ever touching one model.
+
+The way to run background work: the session's builds and training runs, app.py's start-up dataset prefetch (a
+job started as soon as the QApplication exists) and the views' sampling are jobs; those the session does not own
+are handed to `window.track_job(job)`, so that closing the window stops and waits for every one (`stop_and_wait`).
+The once-per-process torch warm-up is a job too, the application's (`training_session.start_torch_warm_up`).
 """
 from __future__ import annotations
 

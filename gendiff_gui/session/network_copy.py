@@ -1,4 +1,4 @@
-"""A CPU copy of an auto-encoder that the GUI thread encodes and decodes with, loaded from the latest snapshot."""
+"""The one way views copy a network to the CPU: NetworkCopy (loads snapshots lazily), frozen_module for a worker."""
 from __future__ import annotations
 
 import copy
@@ -8,17 +8,27 @@ import torch
 from torch import nn
 
 
-class SnapshotNet:
-    """numpy in, numpy out: `encode`, `decode`, `posterior` of a private copy of the network (never the one training).
+def frozen_module(module: nn.Module) -> nn.Module:
+    """An independent CPU copy of `module`, in eval mode with gradients off, for one thread (the GUI's or one
+    worker's). Make it from a module nobody changes meanwhile (not one a worker trains)."""
+    net = copy.deepcopy(module).cpu().eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net
 
-    `load(snapshot)` only remembers the weights; they are copied into the network on the next call that needs
-    them, so snapshots arriving faster than anyone decodes cost nothing.
+
+class NetworkCopy:
+    """numpy in, numpy out: `encode`, `decode`, `posterior`, `reconstruct` of a private frozen copy of a network
+    (never the one training), for the one thread that owns this object.
+
+    Weights arrive as snapshots (core.training.snapshot_weights: numpy arrays nobody writes to any more).
+    `load(snapshot)` only remembers them; they are copied into the network on the next call that needs them, so
+    snapshots arriving faster than anyone decodes cost nothing. Another thread gets its own copy:
+    `NetworkCopy(module)` again, or `frozen_copy()` for a bare nn.Module with the newest weights.
     """
 
     def __init__(self, module: nn.Module) -> None:
-        self._module = copy.deepcopy(module).cpu().eval()
-        for p in self._module.parameters():
-            p.requires_grad_(False)
+        self._module = frozen_module(module)
         self._shapes = {k: tuple(v.shape) for k, v in self._module.state_dict().items()}
         self._pending: dict[str, np.ndarray] | None = None
         self.version = 0  # bumped by every load: who caches results compares it
@@ -37,8 +47,7 @@ class SnapshotNet:
             tuple(np.shape(v)) == self._shapes[k] for k, v in snapshot.items())
 
     def load(self, snapshot: dict[str, np.ndarray]) -> bool:
-        """Use these weights (numpy arrays nobody else writes to) from the next call on; False (and ignored) if
-        they belong to another network."""
+        """Use these weights from the next call on; False (and ignored) if they belong to another network."""
         if not self.fits(snapshot):
             return False
         self._pending = snapshot
@@ -46,15 +55,20 @@ class SnapshotNet:
         return True
 
     def module(self) -> nn.Module:
+        """The copy with the newest snapshot loaded (for anything numpy in, numpy out does not cover)."""
         if self._pending is not None:
             state = {k: torch.from_numpy(np.asarray(v)) for k, v in self._pending.items()}
             self._module.load_state_dict(state)
             self._pending = None
         return self._module
 
+    def frozen_copy(self) -> nn.Module:
+        """An independent frozen CPU nn.Module with the newest weights, for a worker thread."""
+        return frozen_module(self.module())
+
     @torch.inference_mode()
     def encode(self, x: np.ndarray) -> np.ndarray:
-        """Codes (n, d) of data x (n, 1, 28, 28); the VAE's code is its posterior mean."""
+        """Codes (n, d) of data x (n, *data_shape); the VAE's code is its posterior mean."""
         return self.module().encode(torch.as_tensor(x, dtype=torch.float32)).numpy()
 
     @torch.inference_mode()
@@ -65,19 +79,11 @@ class SnapshotNet:
 
     @torch.inference_mode()
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """Images (n, 28, 28) decoded from codes z (n, d)."""
-        out = self.module().decode(torch.as_tensor(np.asarray(z, dtype=np.float32).reshape(len(z), -1)))
-        return out.numpy().reshape(len(z), *out.shape[-2:])
+        """Data (n, *data_shape) decoded from codes z (n, d)."""
+        z = np.asarray(z, dtype=np.float32)
+        return self.module().decode(torch.as_tensor(z.reshape(len(z), -1))).numpy()
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
+        """dec(enc(x)), shaped like x."""
         return self.decode(self.encode(x))
 
-
-def interpolate_codes(h1: np.ndarray, h2: np.ndarray, lambdas: np.ndarray, spherical: bool = False) -> np.ndarray:
-    """core.interpolation's lerp / slerp on numpy codes: one row per λ (λ = 1 gives h1, λ = 0 gives h2)."""
-    from core.interpolation import lerp, slerp
-
-    a = torch.as_tensor(np.asarray(h1, dtype=np.float32))
-    b = torch.as_tensor(np.asarray(h2, dtype=np.float32))
-    lam = torch.as_tensor(np.asarray(lambdas, dtype=np.float32))
-    return (slerp if spherical else lerp)(a, b, lam).numpy()

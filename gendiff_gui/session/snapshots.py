@@ -1,25 +1,25 @@
-"""The latest weights of the experiment on screen, and a CPU copy of its network that views decode with.
+"""The latest weights of the experiment on screen, and the CPU copy of its network that views decode with.
 
 How views get snapshots: connect to `SnapshotModel.updated(config, snapshot)`; it is emitted on the GUI
 thread whenever new weights arrive (a few times a second while training, once when a model is built or
 loaded, once at the end of a run). A view that needs the network (decode a latent point, reconstruct a
-digit) calls `encode`/`decode`/`reconstruct` (numpy in, numpy out), or `module()` for anything else: that
-is a private CPU copy loaded with the latest snapshot, never the module being trained in the worker.
+digit) uses `network` (a session.network_copy.NetworkCopy: numpy in, numpy out, on the GUI thread only), or
+`encode`/`decode`/`reconstruct`/`module()` here, which go to it: a private CPU copy with the latest snapshot
+loaded, never the module being trained in the worker. A worker thread takes `network.frozen_copy()`.
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
-import torch
 from PySide6.QtCore import QObject, Signal
 from torch import nn
 
 from core.config import ExperimentConfig
+from core.training import snapshot_weights
+from gendiff_gui.session.network_copy import NetworkCopy
 
 
 class SnapshotModel(QObject):
-    """Holds (config, step, snapshot, data) of the current experiment; GUI thread only."""
+    """Holds (config, step, snapshot, data) of the current experiment and `network`, its copy; GUI thread only."""
 
     updated = Signal(object, object)  # ExperimentConfig, dict[str, np.ndarray]
     # A new experiment (built or loaded), before any training on it: a view may read it now (its data, its
@@ -33,49 +33,41 @@ class SnapshotModel(QObject):
         self.snapshot: dict[str, np.ndarray] = {}
         self.train_data = None  # core.data ArrayDataset (numpy), for views that show examples
         self.test_data = None
-        self._module: nn.Module | None = None
-        self._loaded_version = -1
-        self._version = 0
+        self.network: NetworkCopy | None = None  # replaced with each experiment; loaded with each snapshot
 
     def set_experiment(self, experiment) -> None:
         """Take a new experiment (not being trained at this moment): copy its network and current weights."""
         self.config = experiment.config
         self.train_data, self.test_data = experiment.train_data, experiment.test_data
-        self._module = copy.deepcopy(experiment.module).cpu().eval()
-        for p in self._module.parameters():
-            p.requires_grad_(False)
+        self.network = NetworkCopy(experiment.module)  # already holds these weights
         self.step = experiment.steps_done
-        self.snapshot = {k: v.detach().cpu().numpy().copy() for k, v in experiment.module.state_dict().items()}
-        self._version += 1
-        self._loaded_version = self._version  # the copy already holds these weights
+        self.snapshot = snapshot_weights(experiment.module)
         self.experiment_ready.emit(experiment)
         self.updated.emit(self.config, self.snapshot)
 
     def update(self, snapshot: dict[str, np.ndarray], step: int) -> None:
         """New weights from the training worker (numpy copies it no longer touches)."""
         self.snapshot, self.step = snapshot, step
-        self._version += 1
+        if self.network is not None:
+            self.network.load(snapshot)  # lazily: copied in on the next decode
         self.updated.emit(self.config, snapshot)
+
+    def _network(self) -> NetworkCopy:
+        if self.network is None:
+            raise RuntimeError("no experiment yet")
+        return self.network
 
     def module(self) -> nn.Module:
         """The CPU copy of the network with the latest snapshot loaded (lazily, once per snapshot)."""
-        if self._module is None:
-            raise RuntimeError("no experiment yet")
-        if self._loaded_version != self._version:
-            state = {k: torch.from_numpy(np.asarray(v)) for k, v in self.snapshot.items()}
-            self._module.load_state_dict(state)
-            self._loaded_version = self._version
-        return self._module
+        return self._network().module()
 
-    @torch.no_grad()
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Codes z of data x (auto-encoder families; the VAE gives its posterior mean)."""
-        return self.module().encode(torch.as_tensor(x, dtype=torch.float32)).numpy()
+        return self._network().encode(x)
 
-    @torch.no_grad()
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Data x~ decoded from codes z (auto-encoder families)."""
-        return self.module().decode(torch.as_tensor(z, dtype=torch.float32)).numpy()
+        return self._network().decode(z)
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
-        return self.decode(self.encode(x))
+        return self._network().reconstruct(x)

@@ -5,7 +5,11 @@ The main window owns one session and wires buttons to it. Invariants the session
   (the start is remembered and happens when that job's thread has ended), so two workers never train one model;
 - a new experiment (Reset, new settings, opened checkpoint) is built in a worker and only replaces the current
   one once no job trains it any more; a failed build or load keeps the current experiment;
-- saving writes the latest snapshot (what the views show), never the module a worker is changing.
+- saving writes the latest snapshot (what the views show), never the module a worker is changing;
+- torch's lazy imports of a first optimiser step are done once per process by a warm-up job soon after the first
+  model is on screen (`start_torch_warm_up`), so a run's first step does not pay for them. That job belongs to
+  the application, not to a session: it holds nothing of a window and an import cannot be stopped, so closing a
+  window does not wait for it (the program's exit ends it if it is still importing).
 """
 from __future__ import annotations
 
@@ -15,20 +19,47 @@ import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from core.checkpoint import CheckpointError
 from core.config import ExperimentConfig
 from core.experiment import Experiment
 from gendiff_gui.session.jobs import Job, stop_and_wait
 from gendiff_gui.session.snapshots import SnapshotModel
-from gendiff_gui.session.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch_in_background
+from gendiff_gui.session.workers import CallWorker, TrainProgress, TrainResult, TrainWorker, warm_up_torch
 
 # Settings that can change between runs of one model; any other change needs a new model.
 TRAINING_FIELDS = frozenset({"lr", "batch_size", "steps", "seconds"})
 
 EMPTY, LOADING, IDLE, TRAINING, PAUSED, STOPPING = "empty", "loading", "idle", "training", "paused", "stopping"
 WARM_UP_DELAY_MS = 400  # after the first model is on screen: its views paint first, then torch warms up
+_warm_up_started = False  # once per process, whichever session asks first
+_warm_up_job: Job | None = None  # the warm-up while it runs
+
+
+def start_torch_warm_up() -> None:
+    """`workers.warm_up_torch` in a job of the application's, the first time this process asks (soon after the
+    first model is on screen: during the start-up it would add 1.2 s to it); a Train pressed meanwhile waits for
+    the import in its first step."""
+    global _warm_up_started, _warm_up_job
+    app = QCoreApplication.instance()
+    if _warm_up_started or app is None:
+        return
+    _warm_up_started = True
+    _warm_up_job = Job("torch-warm-up", CallWorker(warm_up_torch), app)  # never destroyed while it runs
+    _warm_up_job.finished.connect(_forget_warm_up)
+    _warm_up_job.start()
+
+
+def _forget_warm_up(job: Job) -> None:
+    global _warm_up_job
+    _warm_up_job = None
+    job.deleteLater()
+
+
+def torch_warm_up_running() -> bool:
+    """True from the warm-up's start until its thread has ended (tests wait for it: no QThread outlives a test)."""
+    return _warm_up_job is not None
 
 
 def needs_new_model(new: ExperimentConfig, old: ExperimentConfig) -> bool:
@@ -60,6 +91,8 @@ class TrainingSession(QObject):
         self._build_request: tuple[str, ExperimentConfig | None] = ("", None)
         self._pending_experiment: Experiment | None = None
         self._start_when_ready: ExperimentConfig | bool | None = None  # a Train press waiting for a job to end
+        self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
+        self._warm_up_timer.timeout.connect(start_torch_warm_up)
         self._state = EMPTY
 
     # ----- queries -----
@@ -142,7 +175,7 @@ class TrainingSession(QObject):
         self._refresh_state()
 
     def _install(self, experiment: Experiment) -> None:
-        QTimer.singleShot(WARM_UP_DELAY_MS, warm_up_torch_in_background)  # once per process
+        self._warm_up_timer.start()  # start_torch_warm_up: once per process
         self._pending_experiment = None
         self.experiment = experiment
         self.last_result = None
@@ -266,6 +299,7 @@ class TrainingSession(QObject):
         """Closing: forget pending work, stop every job (and `others`) and wait for their threads. True if all ended."""
         self._start_when_ready = None
         self._queued_build = None
+        self._warm_up_timer.stop()  # a warm-up not started yet is left to a later session
         return stop_and_wait([*self.jobs(), *others], timeout_ms)
 
     def _refresh_state(self) -> None:

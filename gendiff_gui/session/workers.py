@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -105,22 +104,13 @@ class CallWorker(Worker):
 
 def warm_up_torch() -> None:
     """Do the lazy imports of torch's first optimiser step (about 1.2 s of torch._dynamo) now, not in a run's
-    first step, where a Stop or a closing window would have to wait for them."""
+    first step, where a Stop or a closing window would have to wait for them. Run once per process as a
+    `CallWorker` job: `training_session.start_torch_warm_up`."""
+    import torch  # here, not at the top: app.py starts a job before torch is imported (its start-up prefetch)
+
     param = torch.zeros(1, requires_grad=True)
     param.grad = torch.zeros(1)
     torch.optim.Adam([param]).step()
-
-
-_warm_up_started = threading.Event()
-
-
-def warm_up_torch_in_background() -> None:
-    """`warm_up_torch` once per process in a thread of its own, off the way to the first populated window (it
-    would add 1.2 s to the start-up); a Train pressed meanwhile waits for the import in its first step. Not a
-    daemon: at exit Python waits for it instead of stopping it inside an import."""
-    if not _warm_up_started.is_set():
-        _warm_up_started.set()
-        threading.Thread(target=warm_up_torch, name="gendiff-torch-warm-up", daemon=False).start()
 
 
 @dataclass(frozen=True)

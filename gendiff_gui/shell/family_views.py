@@ -1,20 +1,24 @@
-"""The views of the main window, one per file, and `install_views`: the one list of views per model family.
+"""`install_views`: the one list of the views that depend on the model family (the loss curves are always there).
 
-To add a view (latent map, reconstructions, diffusion scrubber ...):
-1. write `views/my_view.py`: a QWidget with a numpy-in API; optional hooks the window calls:
-   `apply_theme(theme)` (normal / presentation look) and `exportable_plots() -> {name: QGraphicsItem}`
-   (what File > Export plot offers);
-2. register it below with the families it fits ("autoencoder", "vae", "diffusion"); the window shows it as a
-   tab only while the current experiment belongs to one of them;
-3. for weights, connect to `window.snapshots.updated(config, snapshot)` (GUI thread, a few times a second) and
-   decode with `window.snapshots.decode(z)` / `encode(x)` / `module()`: a CPU copy holding the latest
-   snapshot, never the module being trained. The data of the experiment is `window.snapshots.test_data`.
-   A view that wants the whole new experiment (to copy its network, read its data) connects to
-   `window.snapshots.experiment_ready(experiment)`, emitted before any worker trains it; e.g. a panel with
-   `set_experiment(experiment)` and `set_snapshot(weights)`:
+Each family's views live in a feature folder with an `install(window)` (gendiff_gui/latent/panel.py: the latent
+space of auto-encoders and VAEs; gendiff_gui/diffusion/panel.py: the diffusion scrubber, sample grids and drawing
+canvas). To add one:
+1. write a QWidget with a numpy-in API in its feature folder; optional hooks the window calls:
+   `apply_theme(theme)` (the normal / presentation look, its one theme hook; fonts from
+   `gendiff_gui.widgets.theme.scaled_font`) and `exportable_plots() -> {name: QGraphicsItem}` (what File > Export
+   plot offers);
+2. in its `install(window)`, `window.add_view(name, widget, families)` with the families it fits ("autoencoder",
+   "vae", "diffusion"): the window shows it as a tab only while the current experiment belongs to one of them;
+   then call that `install` from `install_views` below;
+3. weights reach it through `window.snapshots` (session/snapshots.py): `experiment_ready(experiment)`, emitted
+   for a new model before any worker trains it (read its data; never keep the module itself), and
+   `updated(config, snapshot)`, emitted on the GUI thread a few times a second with the latest weights. Decode and
+   encode on the GUI thread with `window.snapshots.network` (session/network_copy.py's `NetworkCopy`, the one CPU
+   copy, holding the latest snapshot); a worker thread takes its own `network.frozen_copy()`. E.g. for a panel
+   with `set_experiment` and `set_snapshot`:
        window.snapshots.experiment_ready.connect(panel.set_experiment)
        window.snapshots.updated.connect(lambda _config, weights: panel.set_snapshot(weights))
-4. a view that runs work of its own (sampling) uses a `jobs.Job` with a `workers.Worker` and hands it to
+4. work of its own (sampling) runs as a `session.jobs.Job` with a `session.workers.Worker`, handed to
    `window.track_job(job)`: closing the window then stops and waits for it like the training job.
 """
 from __future__ import annotations
@@ -22,9 +26,8 @@ from __future__ import annotations
 
 def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there)."""
-    # e.g. window.add_view("Latent map", LatentMapView(window.snapshots), families={"autoencoder", "vae"})
-    from gendiff_gui.diffusion import panel as diffusion_panel  # the scrubber, sample grids and drawing canvas of diffusion models
-    from gendiff_gui.latent import panel as latent_panel  # the latent map and what decodes from it (auto-encoders, VAEs)
+    from gendiff_gui.diffusion import panel as diffusion_panel
+    from gendiff_gui.latent import panel as latent_panel
 
     latent_panel.install(window)
     diffusion_panel.install(window)

@@ -1,10 +1,14 @@
 """The main window: experiment panel, training controls, views per model family, menus; it owns the session's jobs.
 
 Views: `add_view(name, widget, families)` puts a widget in the view tabs, shown while the current model's family
-is one of `families` (see `gendiff_gui/views/__init__.py`). Weights reach views through `window.snapshots`
-(a SnapshotModel: signal `updated(config, snapshot)` plus a CPU copy of the network to decode with).
-Closing: every job (the session's and those views hand to `track_job`) is asked to stop, then waited for
-(at most 1.5 s in all), then the window closes.
+is one of `families`; `install_views` (shell/family_views.py) is the one list of them. The look: `set_theme(theme)`
+styles the application (`widgets.theme.style_application(app, theme)`) and calls each part's one hook,
+`apply_theme(theme)`; fonts come from `widgets.theme.scaled_font`. Weights reach views through `window.snapshots`
+(a SnapshotModel, session/snapshots.py: `experiment_ready(experiment)` for a new model, `updated(config,
+snapshot)` for new weights). Background work is a `session.jobs.Job`: the session owns its build and training
+jobs; any other (a view's sampling, the start-up prefetch) is handed to `track_job`.
+Closing: every job (the session's and the tracked ones) is asked to stop, then waited for (at most 1.5 s in all),
+then the window closes (the application's once-per-process torch warm-up is no job of the window's: not waited for).
 """
 from __future__ import annotations
 
@@ -94,7 +98,7 @@ class MainWindow(QMainWindow):
         self.status = TrainingStatus(self.statusBar())
         self._connect()
         install_views(self)
-        self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (gendiff_gui/lessons.py)
+        self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (lessons/runner.py)
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
@@ -113,7 +117,8 @@ class MainWindow(QMainWindow):
         self._show_views_for(self.snapshots.config)
 
     def track_job(self, job: Job) -> None:
-        """A view's own job (e.g. diffusion sampling): closing the window stops it and waits for it too."""
+        """A job the session does not own (a view's sampling, the start-up prefetch): closing the window stops it
+        and waits for it too."""
         self._tracked_jobs.append(job)
         job.finished.connect(self._tracked_jobs.remove)
 

@@ -1,4 +1,4 @@
-"""Shared image pieces of the latent views: tiling numpy images into one, and a captioned tile that shows them."""
+"""A captioned image tile (one picture, or several tiled by core.image_grid) and the grey and signed colour maps."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from core.image_grid import tile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 GREY_LEVELS = (0.0, 1.0)  # images in [0, 1]: black 0, white 1
@@ -18,22 +19,6 @@ def diverging_lut() -> np.ndarray:
     blue, white, red = np.array([33, 102, 172.0]), np.array([255, 255, 255.0]), np.array([178, 24, 43.0])
     rgb = np.where(t < 0, white + (-t) * (blue - white), white + t * (red - white))
     return rgb.astype(np.uint8)
-
-
-def tile(images: np.ndarray, cols: int | None = None, pad: int = 0, fill: float = 0.0) -> np.ndarray:
-    """Images (n, h, w) or (rows, cols, h, w) -> one (H, W) array, row by row; `pad` pixels of `fill` between."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4:
-        rows, cols = images.shape[:2]
-        images = images.reshape(rows * cols, *images.shape[2:])
-    n, h, w = images.shape
-    cols = max(1, min(cols or n, n)) if n else 1
-    rows = max(1, -(-n // cols))
-    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), fill, dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        out[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = images[i]
-    return out
 
 
 class ImageTile(QWidget):

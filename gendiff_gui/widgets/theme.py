@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from string import Template
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
@@ -105,6 +106,14 @@ def scaled_font(scale: float = 1.0, bold: bool = False, theme: Theme | None = No
     font.setPointSizeF(max(6.0, base * scale))
     font.setBold(bold)
     return font
+
+
+def themed_style_sheet(template: str, theme: Theme, **scales: float) -> str:
+    """A widget's style sheet for `theme`, from a Qt style sheet `template` in which `$accent` is the theme's accent
+    colour and each `$name` (or `${name}`) of `scales` that multiple of the theme's font size, rounded to whole
+    units (`font-size: ${title}pt`, `min-height: ${button}px`): what an `apply_theme` hook sets."""
+    sizes = {name: f"{theme.font_pt * scale:.0f}" for name, scale in scales.items()}
+    return Template(template).substitute(accent=theme.accent, **sizes)
 
 
 def style_application(app: QApplication, theme: Theme) -> None:

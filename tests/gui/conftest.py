@@ -1,6 +1,8 @@
 """Fixtures of the GUI tests: a main window (closed and drained after each test) and small fast experiments."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.config import ExperimentConfig
@@ -22,11 +24,9 @@ def toy_config() -> ExperimentConfig:
 
 
 @pytest.fixture
-def ready_window(qtbot, window):
+def ready_window(started_window):
     """The window with the toy linear auto-encoder built and idle."""
-    window.start(TOY)
-    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
-    return window
+    return started_window(TOY)
 
 
 @pytest.fixture
@@ -40,6 +40,32 @@ def vae():
     from core.experiment import Experiment
 
     return Experiment.create(SMALL_VAE)
+
+
+@pytest.fixture
+def bundled():
+    """bundled(path) -> path: a checkpoint that must be in resources/models (a lesson or the first launch opens it);
+    a missing one fails the test, saying how to make it."""
+    def check(path: Path) -> Path:
+        if not path.is_file():
+            pytest.fail(f"{path.name} is missing from resources/models; make it with "
+                        f"`python scripts/train_bundled_models.py --only {path.stem}`", pytrace=False)
+        return path
+
+    return check
+
+
+@pytest.fixture
+def shown(qtbot):
+    """shown(widget, width, height): `widget` resized, shown, exposed and closed with the test."""
+    def show(widget, width: int, height: int):
+        qtbot.addWidget(widget)
+        widget.resize(width, height)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return show
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from core.checkpoint import load_checkpoint
 from core.paths import MODELS_DIR
 from gendiff_gui.startup_probe import ENV, READY
@@ -26,17 +24,12 @@ def _launch(settings_dir, *args: str) -> tuple[dict, str]:
     return json.loads(line[len(READY):]), done.stderr
 
 
-@pytest.fixture(autouse=True)
-def _needs_the_bundled_vae():
-    if not (MODELS_DIR / "mnist-vae.safetensors").is_file():
-        pytest.skip("mnist-vae not bundled")
-
-
 def test_first_launch_shows_lesson_4_with_a_filled_latent_map_and_the_start_page_then_later_launches_restore(
-        tmp_path):
+        tmp_path, bundled):
+    vae = bundled(MODELS_DIR / "mnist-vae.safetensors")  # lesson 4's model, what a first launch opens
     state, stderr = _launch(tmp_path)
     assert state["view"] == "latent map" and state["lesson"] == 4
-    assert state["step"] == load_checkpoint(MODELS_DIR / "mnist-vae.safetensors").metadata["steps"]  # bundled
+    assert state["step"] == load_checkpoint(vae).metadata["steps"]  # bundled
     assert "gendiff — lessons" in state["other_windows"]  # the start page
     assert "Opening mnist-vae.safetensors" in stderr and "state: training" not in stderr  # no training needed
 
@@ -45,9 +38,8 @@ def test_first_launch_shows_lesson_4_with_a_filled_latent_map_and_the_start_page
     assert "state: training" not in stderr
 
 
-def test_the_lesson_flag_opens_that_lesson_and_the_next_launch_restores_it(tmp_path):
-    if not (MODELS_DIR / "mnist-linear-ae.safetensors").is_file():
-        pytest.skip("mnist-linear-ae not bundled")
+def test_the_lesson_flag_opens_that_lesson_and_the_next_launch_restores_it(tmp_path, bundled):
+    bundled(MODELS_DIR / "mnist-linear-ae.safetensors")  # lesson 1's model
     state, stderr = _launch(tmp_path, "--lesson", "1")
     assert state["lesson"] == 1 and state["view"] == "latent map" and state["other_windows"] == []
     assert "Opening mnist-linear-ae.safetensors" in stderr

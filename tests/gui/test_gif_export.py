@@ -14,11 +14,8 @@ MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=
 
 
 @pytest.fixture
-def panel(qtbot):
-    panel = DiffusionPanel(particles=200)
-    qtbot.addWidget(panel)
-    panel.resize(900, 560)
-    panel.show()
+def panel(qtbot, shown):
+    panel = shown(DiffusionPanel(particles=200), 900, 560)
     panel.set_experiment(Experiment.create(MOONS))
     qtbot.waitUntil(lambda: not panel.running and not panel.busy, timeout=60000)
     panel.scrubber.pause()

@@ -58,17 +58,16 @@ def test_the_catalogue_follows_the_lecture_in_order():
 
 
 @pytest.mark.parametrize("item", [item for item in LESSONS if item.checkpoint], ids=lambda item: item.checkpoint)
-def test_a_lessons_from_scratch_model_is_its_bundled_model(item):
-    """The fallback builds the same architecture the bundled checkpoint holds (so the views and settings fit)."""
-    if not item.checkpoint_path.is_file():
-        pytest.skip(f"{item.checkpoint_path.name} not bundled yet")
-    bundled = load_checkpoint(item.checkpoint_path).config
+def test_a_lessons_from_scratch_model_is_its_bundled_model(item, bundled):
+    """The lesson's checkpoint is bundled, and the fallback builds the same architecture it holds (so the views and
+    settings fit)."""
+    stored = load_checkpoint(bundled(item.checkpoint_path)).config
     for field in ("model", "dataset", "latent_dim", "noise_sigma", "conditional", "channels", "timesteps"):
-        assert getattr(bundled, field) == getattr(item.config, field), field
+        assert getattr(stored, field) == getattr(item.config, field), field
 
 
 @pytest.mark.parametrize("number", [item.number for item in LESSONS])
-def test_every_lesson_opens_its_model_view_and_settings_with_views_populated(qtbot, window, number):
+def test_every_lesson_opens_its_model_view_and_settings_with_views_populated(qtbot, window, bundled, number):
     item = _open(qtbot, window, number)
     config = window.session.experiment.config
     assert (config.model, config.dataset, config.conditional) == (
@@ -77,7 +76,9 @@ def test_every_lesson_opens_its_model_view_and_settings_with_views_populated(qtb
     assert window.view_tabs.currentWidget() is view and view.isVisible()
     caption = window.lessons.caption
     assert caption.isVisible() and item.formula in caption.text() and item.title in caption.text()
-    if item.checkpoint and item.checkpoint_path.is_file() and "from scratch" not in caption.text():
+    if item.checkpoint:
+        bundled(item.checkpoint_path)
+        assert "from scratch" not in caption.text(), caption.text()
         assert window.session.experiment.steps_done > 0  # the bundled weights, no training needed
     if item.subview:
         assert any(tabs.tabText(tabs.currentIndex()) == item.subview
@@ -121,11 +122,9 @@ def test_an_unreadable_checkpoint_is_reported_and_trains_from_scratch(qtbot, win
     _stop_training(qtbot, window)
 
 
-def test_train_continues_from_the_bundled_weights(qtbot, window):
+def test_train_continues_from_the_bundled_weights(qtbot, window, bundled):
     item = lesson(1)
-    if not item.checkpoint_path.is_file():
-        pytest.skip("mnist-linear-ae not bundled")
-    stored = load_checkpoint(item.checkpoint_path)
+    stored = load_checkpoint(bundled(item.checkpoint_path))
     _open(qtbot, window, 1)
     assert window.session.experiment.steps_done == stored.metadata["steps"]
     first = []

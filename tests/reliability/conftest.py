@@ -37,12 +37,9 @@ def patience() -> int:
 
 # ----- windows (`window` itself: tests/conftest.py) -----
 @pytest.fixture
-def vae_window(qtbot, window):
+def vae_window(window, started_window):
     """The window showing a small MNIST VAE (hidden 32), idle, its latent map drawn."""
-    window.start(SMALL_VAE)
-    panel = latent_panel(window)
-    qtbot.waitUntil(lambda: window.session.state == "idle" and panel.map_ready, timeout=BUSY_MS)
-    return window
+    return started_window(SMALL_VAE, ready=lambda: latent_panel(window).map_ready, timeout=BUSY_MS)
 
 
 def latent_panel(window):

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from PySide6.QtCore import QMimeData, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QUrl
 from PySide6.QtWidgets import QApplication
 
 
@@ -117,6 +116,27 @@ def _write(folder: Path, name: str, table: dict) -> Path:
     return path
 
 
+class EventProbe(QObject):
+    """`post()` posts an event, as a click or a paint request arrives; when the event loop delivers it, `lags` gets
+    how far `count()` went on meanwhile (0: delivered before anything else counted ran)."""
+
+    def __init__(self, count) -> None:
+        super().__init__()
+        self._count = count
+        self._posted: list[int] = []
+        self.lags: list[int] = []
+
+    def post(self) -> None:
+        self._posted.append(self._count())
+        QCoreApplication.postEvent(self, QEvent(QEvent.Type.User))
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.User:
+            self.lags.append(self._count() - self._posted.pop(0))
+            return True
+        return super().event(event)
+
+
 def _messages(window) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
     window.views()["Latent space"].message.connect(lambda level, text: seen.append((level, text)))
@@ -133,9 +153,9 @@ def test_each_refused_file_shows_its_reason_and_changes_nothing(qtbot, vae_windo
         path = tmp_path / name
         write(path)
         seen.clear()
-        drop.files(path)
-        qtbot.waitUntil(lambda: any(level == "error" for level, _ in seen), timeout=patience)
-        qtbot.wait(50)  # anything that would follow the error has had its turn
+        with qtbot.waitSignal(panel.drops.loader.finished, timeout=patience):  # the drop's load is over
+            drop.files(path)
+        assert any(level == "error" for level, _ in seen), (name, seen)
         shown = w.messages.text()
         assert w.messages.level == "error" and name in shown and reason in shown, (name, shown)
         assert "\n" not in shown and "Traceback" not in shown and len(shown) < 300, shown
@@ -199,14 +219,15 @@ def test_a_web_address_text_or_a_folder_without_images_gives_a_message(qtbot, va
     if what == "empty folder":
         assert "1 file(s) in dropped folders skipped" in w.messages.text()
     assert w.messages.level == "warning"
-    qtbot.wait(50)
+    assert not w.views()["Latent space"].drops.loader.busy  # nothing was queued to load later
     before.assert_same(w)
 
 
 def test_a_thousand_files_with_bad_ones_keep_the_window_responsive(qtbot, vae_window, drop, window_state, tmp_path,
-                                                                   digit_png):
+                                                                   digit_png, patience):
     """1000 files (every 100th one a text file named .png) dropped as a folder on the window: loaded in chunks
-    with a progress bar, the event loop keeps turning, each bad file is named, the model is untouched."""
+    with a progress bar, the event loop serves other events between any two chunks, each bad file is named, the
+    model is untouched. (How long the loop waits at most: benchmarks/bench_drop_load.py.)"""
     w = vae_window
     panel = w.views()["Latent space"]
     folder = tmp_path / "class photos"
@@ -221,25 +242,19 @@ def test_a_thousand_files_with_bad_ones_keep_the_window_responsive(qtbot, vae_wi
         else:
             path.write_bytes(template)
     before = window_state(w)
-    ticks: list[float] = []
     progress: list[tuple[int, int]] = []
-    heartbeat = QTimer()
-    heartbeat.setInterval(10)
-    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
     panel.drops.loader.progress.connect(lambda done, total: progress.append((done, total)))
     progress_seen = []
     panel.drops.loader.progress.connect(lambda done, total: progress_seen.append(panel.dropped.progress.isVisible()))
+    served = EventProbe(lambda: len(progress))  # an event posted at each chunk: how many chunks came before it
+    panel.drops.loader.progress.connect(lambda _done, _total: served.post())
     drop.files(folder)
     assert "Loading 1000 dropped files" in w.messages.text()
-    t0 = time.perf_counter()
-    heartbeat.start()
     qtbot.waitUntil(lambda: not panel.drops.loader.busy and len(panel.drops) == 990, timeout=120_000)
-    heartbeat.stop()
-    total = time.perf_counter() - t0
     assert progress[-1] == (1000, 1000) and len(progress) > 10 and any(progress_seen[1:-1])
-    gaps = np.diff([t0, *ticks])
-    # relative bound: a busy machine slows the whole load and each stall alike
-    assert len(ticks) > 10 and gaps.max() < max(0.5, 0.25 * total), f"stalled {gaps.max():.2f} s of {total:.2f} s"
+    qtbot.waitUntil(lambda: len(served.lags) == len(progress), timeout=patience)
+    # an event posted during one chunk (a click, a paint) is served before the chunk after next has run
+    assert max(served.lags) <= 1, served.lags
     assert "Loaded 990 of 1000 dropped files" in w.messages.text() and "digit0999.png" in w.messages.text()
     assert w.messages.level == "warning" and panel.dropped.progress.isHidden()
     assert len(panel.map.markers.getData()[0]) == 990
@@ -262,8 +277,7 @@ def test_a_drop_while_the_previous_one_is_still_loading(qtbot, vae_window, drop,
     drop.files(first)
     qtbot.waitUntil(lambda: bool(panel.drops.errors), timeout=patience)
     assert panel.drops.loader.busy, "the first drop finished too fast to test a drop during it"
-    drop.files(late)
-    qtbot.waitUntil(lambda: not panel.drops.loader.busy, timeout=patience)
-    qtbot.wait(20)
+    with qtbot.waitSignal(panel.drops.loader.finished, timeout=patience):  # once, when both drops are loaded
+        drop.files(late)
     assert len(panel.drops) == 302
     assert "Loaded 302 of 303 dropped files" in w.messages.text() and "a-bad.png" in w.messages.text()

@@ -175,8 +175,9 @@ def test_600_random_actions(qtbot, window, files, drop, tmp_path, slot_errors, p
             assert len(trainers) <= 1, f"two training jobs after {history[-1]}"
             assert QApplication.activeModalWidget() is None, f"a dialog opened after {history[-1]}"
         w.session.stop()
-        qtbot.waitUntil(lambda: not w.session.busy, timeout=patience)
-        qtbot.wait(100)
+        # every job ended, with all it had emitted delivered before its end (the slots' errors are still watched)
+        qtbot.waitUntil(lambda: not w.session.busy and not student.diffusion.busy
+                        and not student.latent.drops.loader.busy, timeout=patience)
     elapsed = time.monotonic() - t0
     assert not slot_errors.errors, slot_errors.errors
     exp = w.session.experiment

@@ -1,22 +1,16 @@
 """Image diffusion at one t: the grid of samples x_t beside the model's estimate of x_0 from them (two ImageTiles)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.image_grid import grid_columns
 from gendiff_gui.widgets.image_tile import ImageTile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 X_T_CAPTION = "x_t: the samples now"
 X0_CAPTION = "x̂₀: what the denoiser believes the noise hides"
-
-
-def grid_columns(n: int) -> int:
-    """Columns of a near-square grid of n images (8 for 64, 4 for 16, 3 for 8)."""
-    return max(1, math.ceil(math.sqrt(n)))
 
 
 class SampleGridView(QWidget):

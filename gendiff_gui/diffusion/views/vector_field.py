@@ -8,22 +8,6 @@ HEAD = 0.3  # arrow-head length as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25.0)
 
 
-def grid_points(extent: tuple[float, float, float, float], cells: int) -> np.ndarray:
-    """(cells * cells, 2) centres of a cells x cells grid over (x0, x1, y0, y1), row by row from the bottom."""
-    x0, x1, y0, y1 = extent
-    xs = x0 + (np.arange(cells) + 0.5) * (x1 - x0) / cells
-    ys = y0 + (np.arange(cells) + 0.5) * (y1 - y0) / cells
-    gx, gy = np.meshgrid(xs, ys)
-    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-
-
-def fit_lengths(vectors: np.ndarray, longest: float) -> np.ndarray:
-    """Vectors scaled together so the longest is `longest` long (directions and ratios kept; zeros stay zero)."""
-    vectors = np.nan_to_num(np.asarray(vectors, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    top = float(np.sqrt((vectors ** 2).sum(1)).max()) if len(vectors) else 0.0
-    return vectors * (longest / top) if top > 0 else vectors
-
-
 def arrow_segments(origins: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Line pairs (6 n, 2) drawing an arrow from each origin along its vector: the shaft and two head strokes."""
     origins = np.asarray(origins, np.float64)

@@ -5,7 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gendiff_gui.widgets.image_tile import GREY_LEVELS, tile
+from core.image_grid import tile
+from gendiff_gui.widgets.image_tile import GREY_LEVELS
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 

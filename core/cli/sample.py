@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from core.errors import UserError
+from core.image_grid import grid_columns, tile, to_uint8
 
 MAX_TRAJECTORY_FRAMES = 101
 
@@ -36,17 +36,10 @@ def add_sample_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
-    """(n, 1, H, W) in [0, 1] -> one uint8 (rows*(H+pad), cols*(W+pad)) mosaic."""
-    n, _, h, w = images.shape
-    cols = columns or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    grid = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad), np.uint8)
-    for i, img in enumerate(images[:, 0]):
-        r, c = divmod(i, cols)
-        top, left = pad + r * (h + pad), pad + c * (w + pad)
-        grid[top : top + h, left : left + w] = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
-    return grid
+def image_grid(images: np.ndarray) -> np.ndarray:
+    """(n, 1, H, W) float32 in [0, 1] -> one uint8 mosaic of ceil(sqrt(n)) columns, 2 black pixels between the
+    images and around them (core.image_grid)."""
+    return to_uint8(tile(images[:, 0], grid_columns(len(images)), pad=2, border=2))
 
 
 def scatter_png(points: np.ndarray, size: int = 512) -> Image.Image:
@@ -73,7 +66,7 @@ def _write(out: Path, samples: np.ndarray) -> None:
 def run_sample(args: argparse.Namespace) -> int:
     from core.diffusion.process import check_sampler
     from core.experiment import Experiment
-    from core.progress import progress_bar
+    from core.cli.progress import progress_bar
     from core.threads import configure_threads
 
     configure_threads(gui=False)

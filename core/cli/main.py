@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", type=Path)
     p.add_argument("images", type=Path, nargs="+")
     p.add_argument("--json", action="store_true")
-    from core.cli_sample import add_sample_parser
+    from core.cli.sample import add_sample_parser
 
     add_sample_parser(sub)
     p = sub.add_parser("info", help="list datasets, models and bundled checkpoints")
@@ -113,7 +114,7 @@ def _load_points(path: Path | None):
 def _train_bar(args: argparse.Namespace, config: ExperimentConfig, steps_done: int):
     """The training loop's progress bar: steps done of --steps (a resumed run's earlier steps included), or
     seconds of --seconds; `_advance` moves it."""
-    from core.progress import progress_bar
+    from core.cli.progress import progress_bar
 
     enabled = not (args.quiet or args.json)
     if config.steps is not None:
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     if args.command == "sample":
-        from core.cli_sample import run_sample as handler
+        from core.cli.sample import run_sample as handler
     else:
         handler = COMMANDS[args.command]
     try:
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gendiff: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`gendiff info | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The benchmarks' one set-up of the program's window: Qt platform, torch threads, styled QApplication, shown window."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def application(platform: str | None = None):
+    """The QApplication as the program makes it, on `platform` (default: $QT_QPA_PLATFORM, else offscreen), in the
+    normal look; settings go to a private folder unless $GENDIFF_SETTINGS_DIR says where (never the user's)."""
+    os.environ["QT_QPA_PLATFORM"] = platform or os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("GENDIFF_SETTINGS_DIR", tempfile.mkdtemp(prefix="gendiff-bench-"))
+    from gendiff_gui import pyside_refcount  # noqa: F401  (first: guards every later PySide call)
+    from PySide6.QtWidgets import QApplication
+
+    from gendiff_gui.widgets.theme import NORMAL, style_application
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    style_application(app, NORMAL)
+    return app
+
+
+def open_window(platform: str | None = None, size: tuple[int, int] = (1280, 800)):
+    """A shown MainWindow of `size` in the `application()`, with torch's thread budget for a GUI
+    (`core.threads.configure_threads(gui=True)`). Returns (app, window, torch threads)."""
+    from core.threads import configure_threads
+
+    threads = configure_threads(gui=True)
+    app = application(platform)
+    from gendiff_gui.shell.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(*size)
+    window.show()
+    return app, window, threads

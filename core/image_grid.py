@@ -1,0 +1,36 @@
+"""Image tiling, the one way images become a mosaic: the window's strips and grids and the command line's PNG."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def grid_columns(n: int) -> int:
+    """Columns of a near-square grid of n images: ceil(sqrt(n)) (8 for 64, 4 for 16, 3 for 8)."""
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def tile(images: np.ndarray, cols: int | None = None, pad: int = 0, fill: float = 0.0, border: int = 0) -> np.ndarray:
+    """Images (n, h, w) or (rows, cols, h, w) -> one float32 (H, W) array filled row by row.
+
+    `cols` defaults to n (one strip); `pad` pixels of `fill` go between images and `border` pixels around them.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        rows, cols = images.shape[:2]
+        images = images.reshape(rows * cols, *images.shape[2:])
+    n, h, w = images.shape
+    cols = max(1, min(cols or n, n)) if n else 1
+    rows = max(1, -(-n // cols))
+    out = np.full((rows * (h + pad) - pad + 2 * border, cols * (w + pad) - pad + 2 * border), fill, np.float32)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, left = border + r * (h + pad), border + c * (w + pad)
+        out[top: top + h, left: left + w] = images[i]
+    return out
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] -> uint8 0..255, rounded to nearest (values outside [0, 1] clipped)."""
+    return np.clip(np.asarray(image, np.float32) * 255 + 0.5, 0, 255).astype(np.uint8)
