@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from core.diffusion import DDPM, GaussianDiffusion, LectureMean, guided_output, sample_frames, strided_timesteps
+from core.diffusion import (DDPM, GaussianDiffusion, LectureMean, ddim_step, guided_output, sample_frames,
+                            strided_timesteps)
 from core.diffusion.ema import EMADenoiser
 from core.diffusion.runs import (DENOISE, FORWARD, SAMPLE, RunSpec, forward_frames_predicted, forward_state,
                                  predicted_x0, run_frames)
@@ -125,6 +126,8 @@ def test_samplers_and_priors() -> None:
     assert p.default_sampler == "ddpm" and set(p.samplers) == {"ddpm", "ddim"}
     assert lec.default_sampler == "lecture" and lec.samplers == ("lecture",)
     assert p.prior_std == 1.0 and lec.prior_std == 2.5
+    assert p.fixed_steps is False and lec.fixed_steps is True  # only the lecture's sampler must take every step
+    assert p.eta_samplers == ("ddim",) and lec.eta_samplers == ()
     shape = (3, 2)
     assert torch.equal(p.prior(shape, torch.Generator().manual_seed(4)),
                        torch.randn(shape, generator=torch.Generator().manual_seed(4)))
@@ -155,9 +158,11 @@ def test_step_and_predict_x0_defaults_are_unclipped_and_ddim_eta_0() -> None:
     assert np.allclose(as_np(x_s), np.sqrt(abar[s]) * x0 + np.sqrt(1 - abar[s]) * eps, rtol=1e-10)
     _, x0_ddpm = p.step(tx, t, s, te, tz, sampler="ddpm")
     assert np.allclose(as_np(x0_ddpm), x0, rtol=1e-10)
-    # DDIM at eta = 0 needs no noise
+    # DDIM at eta = 0 needs no noise; ddim_step's own defaults are the same (eta 0, unclipped)
     x_s2, _ = p.step(tx, t, s, te, None, sampler="ddim", eta=0.0)
     assert torch.equal(x_s2, x_s)
+    x_s3, x0_3 = ddim_step(p, tx, t, s, te)
+    assert torch.equal(x_s3, x_s) and torch.equal(x0_3, x0_got)
     # the lecture: x0_hat = x + k (f - x), unclipped unless asked, for one k or one per row
     lec = GaussianDiffusion(sigma=2.0, timesteps=T)
     f = rng.standard_normal((4, 2))
@@ -167,6 +172,9 @@ def test_step_and_predict_x0_defaults_are_unclipped_and_ddim_eta_0() -> None:
     assert np.allclose(as_np(lec.predict_x0(tx, 3, torch.from_numpy(f))), x + 3 * (f - x), rtol=1e-10)
     assert np.allclose(as_np(lec.predict_x0(tx, torch.tensor(3), torch.from_numpy(f))), x + 3 * (f - x), rtol=1e-10)
     assert np.allclose(as_np(lec.predict_x0(tx, 3, torch.from_numpy(f), clip=True)), np.clip(x + 3 * (f - x), -1, 1))
+    x_prev, x0_lec = lec.step(tx, 3, 2, torch.from_numpy(f), tz, sampler="lecture")  # default: unclipped x0_hat
+    assert np.allclose(as_np(x0_lec), x + 3 * (f - x), rtol=1e-10)
+    assert np.allclose(as_np(x_prev), f + 2.0 * np.sqrt(1 / T) * z, rtol=1e-10)
 
 
 # -- the lecture's bridge diagnostic ------------------------------------------------------------------------------

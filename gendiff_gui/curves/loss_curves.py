@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from gendiff_gui.curves.history import DecimatedSeries
 from gendiff_gui.curves.plot_range import x_range, y_range
@@ -83,10 +84,8 @@ class LossCurvesView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot_widget, 1)
 
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(int(1000 / redraw_hz))
-        self._redraw_timer.timeout.connect(self.redraw)
+        # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
+        self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
         self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
         self.log_scale.setChecked(True)
         self.apply_theme(NORMAL)
@@ -99,8 +98,7 @@ class LossCurvesView(QWidget):
             self.series[key].extend(steps, values)
             if self.log_scale.isChecked() and np.any(values <= 0):
                 self.set_log_scale(False)  # a negative log-likelihood (2-D data) has no logarithm
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+        self._schedule_redraw()
 
     def clear(self) -> None:
         """Forget every point (a new model); the curves themselves are kept and reused."""

@@ -3,6 +3,7 @@ grid is the decoder's, the map follows real training, a d > 2 map is the codes' 
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -39,23 +40,26 @@ def test_a_click_shows_exactly_the_decoding_of_the_clicked_latent(qtbot, shown_p
     assert (marker.x(), marker.y()) == pytest.approx((a, b), abs=1e-6)  # the code is float32
 
 
-def test_dragging_the_marker_decodes_as_it_moves(qtbot, shown_panel, vae):
+def test_dragging_the_marker_decodes_as_it_moves(qtbot, shown_panel, vae, monkeypatch):
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", 0)  # every move counts, however fast they come
     panel = shown_panel(vae)
     x0, x1, y0, y1 = panel.map.view_range()
     start = ((x0 + x1) / 2, (y0 + y1) / 2)
     panel.set_probe_code(np.array(start, np.float32))
-    qtbot.wait(50)
+    marker = panel.map.probe  # where the press below grabs it
+    assert marker.isVisible() and (marker.pos().x(), marker.pos().y()) == pytest.approx(start, abs=1e-6)
     viewport = panel.map.canvas.viewport()
     shown = []
     panel.probe_decoded.connect(lambda image: shown.append(image.copy()))
     p = _pixel_of(panel, *start)
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=p)
+    decoded_after_each_move = []
     for k in range(1, 6):
         qtbot.mouseMove(viewport, p + QPoint(12 * k, -8 * k))
-        qtbot.wait(20)
+        decoded_after_each_move.append(len(shown))
     end = p + QPoint(60, -40)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
-    assert len(shown) >= 3  # a decoding for every move, not only at the release
+    assert decoded_after_each_move == [1, 2, 3, 4, 5]  # a decoding at every move, not only at the release
     pos = panel.map.probe.pos()
     np.testing.assert_allclose(panel.probe_tile.shown(), _decode(vae, [pos.x(), pos.y()]), atol=1e-6)
     assert pos.x() > start[0] and pos.y() > start[1]
@@ -98,8 +102,10 @@ def _train_a_run(qtbot, window, config, watched, shown) -> tuple[np.ndarray, lis
     watched.encoder.done.connect(lambda codes: passes.append(codes[0]))
     with qtbot.waitSignal(window.session.run_finished, timeout=80000):
         window.train()
-    qtbot.waitUntil(lambda: shown.map_ready and window.session.state == "idle", timeout=40000)
-    qtbot.wait(50)
+    # the final snapshot came before run_finished; its passes are over once no pass of either panel is queued
+    # or running (a pass of `watched` it should not have made would be counted in `passes` by then)
+    qtbot.waitUntil(lambda: shown.map_ready and not watched.encoder.busy and window.session.state == "idle",
+                    timeout=40000)
     return before, passes
 
 

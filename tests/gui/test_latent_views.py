@@ -11,7 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from core.config import ExperimentConfig
 from core.experiment import Experiment
 from core.interpolation import slerp
-from gendiff_gui.latent.panel import STRIP_LAMBDAS, LatentPanel
+from gendiff_gui.latent.panel import LatentPanel
+from gendiff_gui.latent.view_refresh import STRIP_LAMBDAS
 from gendiff_gui.latent.views.interpolation import LINEAR_FORMULA
 
 
@@ -110,8 +111,12 @@ def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):
     state = {k: v.detach().numpy().copy() for k, v in exp.module.state_dict().items()}
     state["V"] = (components.T @ mix).astype(np.float32)
     panel.tabs.setCurrentWidget(panel.interpolation)
+    strip_before = panel.interpolation.strip.shown().copy()
     panel.set_snapshot(state)
-    qtbot.wait(600)
+    # a refresh with the new weights has drawn the tab on top (its strip decodes with the new V) and has ended:
+    # had it refreshed the tabs behind too, the weights tab would show the new V by now
+    qtbot.waitUntil(lambda: not np.array_equal(panel.interpolation.strip.shown(), strip_before)
+                    and not panel._refresh.waiting and not panel._refresh.running, timeout=30000)
     assert view.angle_deg > 30  # a tab behind another one waits ...
     panel.tabs.setCurrentWidget(view)  # ... and shows the newest weights when picked
     qtbot.waitUntil(lambda: view.angle_deg is not None and view.angle_deg < 0.1, timeout=12000)
@@ -142,7 +147,9 @@ def test_a_model_of_2d_points_clears_the_map_and_ignores_its_snapshots(qtbot, sh
     assert len(panel.map.points()) == 0 and "images" in panel.map.plot.titleLabel.text
     panel.set_snapshot({k: v.detach().numpy() for k, v in toy.module.state_dict().items()})
     panel.set_snapshot({k: v.detach().numpy() for k, v in vae.module.state_dict().items()})
-    qtbot.wait(50)
+    # nothing that could draw later was started: no map pass queued or running, no refresh due or under way
+    assert not panel.encoder.busy and not panel.jobs()
+    assert not panel._refresh.waiting and not panel._refresh.running
     assert len(panel.map.points()) == 0 and panel.probe_tile.shown() is None
     panel.set_experiment(vae)  # and back
     qtbot.waitUntil(lambda: panel.map_ready and len(panel.map.points()) == 1000, timeout=40000)

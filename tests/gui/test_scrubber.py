@@ -48,6 +48,14 @@ def _finish(qtbot, panel, timeout=15000) -> None:
     qtbot.waitUntil(lambda: not panel.running and not panel.busy, timeout=timeout)
 
 
+def _settle(qtbot, panel, changed=lambda: False, timeout=15000) -> None:
+    """Until nothing is pending that could start a run: no sampling job alive, no run producing frames, and
+    Follow training's delayed look (after a run completes or new weights arrive) has happened; or until
+    `changed()` (what the caller then asserts did not happen) is True."""
+    qtbot.waitUntil(lambda: changed() or (not panel.busy and not panel.running
+                                          and not panel.runs._follow_timer.isActive()), timeout=timeout)
+
+
 def _close(panel) -> None:
     assert panel.shutdown()
 
@@ -82,8 +90,11 @@ def test_play_starts_while_sampling_runs_advances_and_stops_at_t0(qtbot, moons):
     assert indices == sorted(indices) and indices[-1] == len(panel.trajectories[0]) - 1
     assert panel.scrubber.t == 0 and panel.scrubber.at_end
     assert any(i > 0 and not complete for i, complete in seen)  # played frames before sampling ended
-    qtbot.wait(100)
+    shown_before, restarts = len(seen), []
+    panel.scrubber.playing_changed.connect(restarts.append)
+    _settle(qtbot, panel, lambda: bool(restarts))  # the job's end and Follow training's look: what could restart it
     assert not panel.scrubber.playing and panel.scrubber.t == 0  # stopped, no loop
+    assert restarts == [] and len(seen) == shown_before
     _close(panel)
 
 
@@ -256,9 +267,11 @@ def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_
     panel.scrubber.set_speed(240)
     qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.running, timeout=60000)
     first = panel.trajectories[0]
+    started = []
+    panel.runs.runs_started.connect(lambda specs, _autoplay: started.append(specs))
     panel.set_snapshot({k: v.numpy().copy() for k, v in moons.module.state_dict().items()})  # the same weights
-    qtbot.wait(400)
-    assert panel.trajectories[0] is first  # nothing new to show
+    _settle(qtbot, panel, lambda: bool(started))  # Follow training has looked (new weights: a run by now)
+    assert panel.trajectories[0] is first and started == []  # nothing new to show
     weights = {k: v.numpy().copy() for k, v in moons.module.state_dict().items()}
     for key in weights:
         if key.startswith("average.") and key.endswith("out.bias"):

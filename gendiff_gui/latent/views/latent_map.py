@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from superqt.utils import qdebounced
 
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -110,9 +111,10 @@ class LatentMapView(QWidget):
         self._brush_table = np.zeros(0, dtype=object)
         self._brushes: list | None = None
         self._hover_index = -1
-        self._range_timer = QTimer(self, singleShot=True, interval=debounce_ms)
-        self._range_timer.timeout.connect(lambda: self.view_range_changed.emit(self.view_range()))
-        self.box.sigRangeChanged.connect(lambda *_: self._range_timer.start())
+        # one view_range_changed once a pan or zoom has rested for debounce_ms (superqt's debounce)
+        self._range_rested = qdebounced(lambda: self.view_range_changed.emit(self.view_range()),
+                                        timeout=debounce_ms, parent=self)
+        self.box.sigRangeChanged.connect(lambda *_: self._range_rested())
         scene = self.canvas.scene()
         scene.sigMouseClicked.connect(self._on_click)
         scene.sigMouseMoved.connect(self._on_mouse_moved)
