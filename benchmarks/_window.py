@@ -16,7 +16,10 @@ def application(platform: str | None = None):
 
     from gendiff_gui.widgets.theme import NORMAL, style_application
 
+    from gendiff_gui.gui_garbage import collect_on_gui_thread
+
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    collect_on_gui_thread()  # as the program does
     style_application(app, NORMAL)
     return app
 

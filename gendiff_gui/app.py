@@ -69,6 +69,9 @@ def run(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])  # first (25 ms): the prefetch's job needs it
+    from gendiff_gui.gui_garbage import collect_on_gui_thread
+
+    collect_on_gui_thread()  # no garbage collection inside a Qt call (see gui_garbage.py)
     prefetch = prefetch_dataset(args)  # reads while torch and the window's modules import (seconds)
     from core.threads import configure_threads
     from gendiff_gui import startup_probe

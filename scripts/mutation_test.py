@@ -91,6 +91,10 @@ class Mutator(ast.NodeTransformer):
         return False
 
     def _scoped(self, node):
+        if isinstance(node, ast.ClassDef) and any(
+                (isinstance(b, ast.Name) and b.id == "Protocol") or (isinstance(b, ast.Attribute) and b.attr == "Protocol")
+                for b in node.bases):
+            return node  # a typing.Protocol only declares: its stubs never run
         self.scope.append(node.name)
         # no mutations in annotations, decorators or docstrings: only the body and the argument defaults
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -299,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--match", default=None, help="only mutants whose file:line:function contains this")
     parser.add_argument("--json", default=None, help="also write the report (every mutant's outcome) here")
     parser.add_argument("--qt", action="store_true", help="keep the pytest-qt plugin (off by default: no Qt needed)")
+    parser.add_argument("--conftest", action="store_true", help="load tests/conftest.py (off by default: the formula "
+                        "tests need none of its fixtures)")
     parser.add_argument("--root", default=None, help="the tree to mutate (default: this script's checkout)")
     parser.add_argument("--pytest-args", default="", help="extra pytest arguments, one string (e.g. \"-k 'not slow'\")")
     args = parser.parse_args(argv)
@@ -341,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     if not args.qt:
         extra = ["-p", "no:pytest-qt", *extra]
+    if not args.conftest:
+        extra = ["--noconftest", *extra]  # tests/conftest.py only guards the GUI tests (and collects garbage per test)
 
     workdir = Path(tempfile.mkdtemp(prefix="gendiff-mutants-"))
     trees = [workdir / f"tree{i}" for i in range(max(1, args.jobs))]

@@ -1,6 +1,7 @@
 """Test setup: Qt runs offscreen; GUI and reliability tests fail on a leaked running QThread or on any Qt warning."""
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -27,6 +28,7 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
     """For tests under tests/gui and tests/reliability: private QSettings, no QThread left running, no Qt warning."""
     if not _is_gui_test(request):
         yield
+        gc.collect()  # a safe point: GUI tests turn automatic collection off (gendiff_gui/gui_garbage.py)
         return
     monkeypatch.setenv("GENDIFF_SETTINGS_DIR", str(tmp_path / "settings"))
     import gendiff_gui.pyside_refcount  # noqa: F401  (PySide 6.12 on Python 3.11 leaks None references)
@@ -42,7 +44,13 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
 
     monkeypatch.setattr(QThread, "start", recording_start)
     qtlog = request.getfixturevalue("qtlog") if "qtbot" in request.fixturenames else None
+    if "qtbot" in request.fixturenames:
+        from gendiff_gui.gui_garbage import collect_on_gui_thread
+
+        request.getfixturevalue("qapp")
+        collect_on_gui_thread()  # as the program does: no collection inside a Qt call
     yield
+    gc.collect()  # between tests: a safe point, and the next test starts without this one's garbage
     leaked = []
     for thread, where in list(started.items()):
         try:

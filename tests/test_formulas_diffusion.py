@@ -11,7 +11,7 @@ from torch import nn
 from core.diffusion import (DDPM, GaussianDiffusion, LectureMean, forward_frames, guided_output, sample,
                             sample_frames)
 from core.diffusion.ema import EMADenoiser, sampling_network
-from core.diffusion.frames import to_data_space, to_model_space
+from core.diffusion.frames import forward_chain, to_data_space, to_model_space
 
 torch.set_num_threads(1)
 
@@ -204,6 +204,13 @@ def test_forward_frames_are_the_seeded_chain_by_hand(process) -> None:
     assert [f.t for f in thinned] == [0, 3, 6, 9, 12]
     for f in thinned:
         assert np.array_equal(f.x_t, frames[f.t].x_t)
+    # the default seed is 0, for the frames and for the model-space chain under them
+    default = list(forward_frames(process, x0))
+    seeded = list(forward_frames(process, x0, seed=0))
+    assert all(np.array_equal(u.x_t, v.x_t) for u, v in zip(default, seeded)) and len(default) == T + 1
+    chain = list(forward_chain(process, torch.from_numpy(x0)))  # points: model space = data space
+    assert [t for t, _ in chain] == list(range(T + 1))
+    assert all(np.array_equal(x.numpy(), f.x_t) for (_, x), f in zip(chain, default))
 
 
 def test_images_map_to_model_space_and_back() -> None:
@@ -279,7 +286,7 @@ class Recorder(nn.Module):
 
 def test_lecture_mean_is_x_minus_sigma_dt_over_sqrt_t_times_g() -> None:
     # f(x, k) = x - sigma dt / sqrt(k dt) g(x / sqrt(1 + sigma^2 k dt), k), dt = 1 / T
-    sigma, T = 2.0, 50
+    sigma, T = 1.5, 50  # not 2: sigma**2 and 2 * sigma must differ
     rng = np.random.default_rng(8)
     x, c = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     k = np.array([1, 3, 25, 50])
@@ -366,7 +373,8 @@ def test_ddim_sampler_chain_by_hand(eta: float) -> None:
     T, n, seed = 8, 4, 9
     p = DDPM(T, "cosine")
     abar = np_abar(np_cosine_betas(T))
-    frames = list(sample_frames(p, Stub(eps_affine, (3,)), n, sampler="ddim", steps=4, eta=eta, seed=seed))
+    kwargs = {"eta": eta} if eta else {}  # eta defaults to 0 (deterministic DDIM)
+    frames = list(sample_frames(p, Stub(eps_affine, (3,)), n, sampler="ddim", steps=4, seed=seed, **kwargs))
     check_frames(frames, np_chain(np_ddim_step, abar, [8, 6, 4, 2, 0], (n, 3), seed, np_eps_affine, eta=eta))
 
 
@@ -403,20 +411,36 @@ def huge_eps(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(1000.0 * SIGNS).to(x.dtype).expand_as(x)
 
 
+TARGET = np.array([[0.5, -3.0, -0.25, 2.0], [3.0, 0.75, -1.5, -0.5]] * 2).reshape(1, 1, 4, 4)
+ABAR_50 = np_abar(np_linear_betas(50))
+
+
+def targeted_eps(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The eps whose x0_hat is TARGET at every step: half its pixels inside [-1, 1], half outside (clipped)."""
+    a = torch.from_numpy(ABAR_50[t.numpy()]).reshape(-1, 1, 1, 1)
+    return ((x.double() - a.sqrt() * torch.from_numpy(TARGET)) / (1 - a).sqrt()).to(x.dtype)
+
+
+def np_targeted_eps(x: np.ndarray, t: int) -> np.ndarray:
+    return (x - np.sqrt(ABAR_50[t]) * TARGET) / np.sqrt(1 - ABAR_50[t])
+
+
+@pytest.mark.parametrize("stub", ["huge", "targeted"])
 @pytest.mark.parametrize("sampler,steps,eta", [("ddpm", None, 0.0), ("ddpm", 5, 0.0), ("ddim", 5, 0.0),
                                                ("ddim", 10, 0.5)])
-def test_image_sampling_clips_x0_hat_to_model_range(sampler: str, steps, eta: float) -> None:
+def test_image_sampling_clips_x0_hat_to_model_range(sampler: str, steps, eta: float, stub: str) -> None:
     # images (C, H, W): every step uses x0_hat clipped to [-1, 1] (model space); frames are pixels (x + 1) / 2 in [0, 1]
     T, n, seed = 50, 3, 1
     p = DDPM(T, "linear")
-    abar = np_abar(np_linear_betas(T))
-    frames = list(sample_frames(p, Stub(huge_eps, (1, 4, 4)), n, sampler=sampler, steps=steps, eta=eta, seed=seed))
+    fn, np_fn = (huge_eps, lambda x, t: 1000.0 * SIGNS) if stub == "huge" else (targeted_eps, np_targeted_eps)
+    frames = list(sample_frames(p, Stub(fn, (1, 4, 4)), n, sampler=sampler, steps=steps, eta=eta, seed=seed))
     taus = list(range(T, -1, -1)) if steps is None else list(range(T, -1, -T // steps))
     step = np_ddpm_step if sampler == "ddpm" else np_ddim_step
-    reference = np_chain(step, abar, taus, (n, 1, 4, 4), seed, lambda x, t: 1000.0 * SIGNS, eta=eta, clip=True)
+    reference = np_chain(step, ABAR_50, taus, (n, 1, 4, 4), seed, np_fn, eta=eta, clip=True)
     inside = np.concatenate([np.abs(x).ravel() < 0.95 for _, x, _ in reference[1:]])
     assert inside.mean() > 0.3  # the comparison is not one of saturated pixels only
-    check_frames(frames, reference, to_data=data_space, atol=1e-5)
+    # float32 sampling: x0_hat at t = T carries the error of eps / sqrt(alpha-bar_T), about 1e-5 here
+    check_frames(frames, reference, to_data=data_space, atol=1e-5 if stub == "huge" else 1e-4)
 
 
 def test_point_sampling_does_not_clip_x0_hat() -> None:

@@ -70,6 +70,7 @@ def test_processes_refuse_empty_schedules_and_nonpositive_sigma() -> None:
 
 
 def test_ema_decay_must_lie_strictly_between_0_and_1() -> None:
+    torch.manual_seed(0)
     for decay in (0.0, 1.0, -0.5, 1.5):
         with pytest.raises(ValueError):
             EMADenoiser(nn.Linear(1, 1), decay)
@@ -78,6 +79,7 @@ def test_ema_decay_must_lie_strictly_between_0_and_1() -> None:
 
 
 def test_wrappers_pass_the_network_attributes_through() -> None:
+    torch.manual_seed(0)
     plain = nn.Linear(2, 2)
     for wrapper in (EMADenoiser(plain, 0.9), LectureMean(plain, 2.0, 10)):
         assert wrapper.data_shape is None and wrapper.conditional is False and wrapper.num_classes == 0
@@ -259,7 +261,21 @@ def test_task_drops_labels_to_the_null_class_with_probability_cond_drop() -> Non
     assert plain.calls[-1][2] is None  # an unconditional model never sees labels
 
 
+def test_task_without_a_conditional_attribute_is_unconditional_and_forward_frames_default_seed() -> None:
+    torch.manual_seed(0)
+    p = DDPM(4, "cosine")
+    task = DiffusionTask(nn.Linear(2, 2), p)
+    assert task.conditional is False
+    x0 = np.random.default_rng(11).standard_normal((3, 2)).astype(np.float32)
+    chain = np_forward_chain(p, x0.astype(np.float64), seed=0)
+    frames = list(task.forward_frames(x0))
+    assert [f.t for f in frames] == [0, 1, 2, 3, 4]
+    assert all(np.allclose(f.x_t, c, atol=1e-5) for f, c in zip(frames, chain))
+    assert [f.t for f in task.forward_frames(x0, steps=2)] == [0, 2, 4]
+
+
 def test_task_updates_the_weight_average_only_in_training() -> None:
+    torch.manual_seed(0)
     ema = EMADenoiser(Stub(lambda v, t: v * torch.ones(1, requires_grad=True), (2,)), 0.9)
     task = DiffusionTask(ema, DDPM(5))
     with torch.no_grad():
@@ -292,6 +308,7 @@ def test_sample_frames_labels_one_for_all_or_one_each() -> None:
         list(sample_frames(p, net, 4, y=[0, 1]))
     with pytest.raises(ValueError):
         list(sample_frames(p, net, 0))
+    assert list(sample_frames(p, net, 1))[-1].x_t.shape == (1, 2)  # one sample is fine
     with pytest.raises(ValueError):
         list(sample_frames(GaussianDiffusion(2.0, 4), net, 2, steps=2))
     with pytest.raises(ValueError):
@@ -342,6 +359,10 @@ def test_predicted_x0_for_points() -> None:
     eps = np_eps_fn(xd, 4) + 0.1 * (2 + 1) + w * 0.1 * (y - 2)
     want = (xd - np.sqrt(1 - abar[4]) * eps) / np.sqrt(abar[4])
     assert np.allclose(predicted_x0(p, net, x, 4, y=y, guidance=w), want, rtol=1e-4, atol=1e-4)
+    # guidance defaults to w = 1: the conditional output
+    eps = np_eps_fn(xd, 4) + 0.1 * (y + 1)
+    want = (xd - np.sqrt(1 - abar[4]) * eps) / np.sqrt(abar[4])
+    assert np.allclose(predicted_x0(p, net, x, 4, y=y), want, rtol=1e-4, atol=1e-4)
     lec = GaussianDiffusion(sigma=2.0, timesteps=T)
     f = Stub(lambda v, t: 0.5 * v + 1.0, (2,))
     assert np.allclose(predicted_x0(lec, f, x, 3), xd + 3 * (0.5 * xd + 1.0 - xd), rtol=1e-5, atol=1e-5)
@@ -415,11 +436,31 @@ def test_denoise_frames_from_the_prior_are_sample_frames() -> None:
     a = list(denoise_frames(p, net, x_T, 5, generator=gen))
     b = list(sample_frames(p, net, 4, seed=8))
     assert all(np.array_equal(u.x_t, v.x_t) for u, v in zip(a, b)) and len(a) == len(b) == 6
-    # without a generator: one seeded with `seed`, drawing only the per-step noises
-    c = list(denoise_frames(p, net, x_T, 5, seed=3))
-    g3 = torch.Generator().manual_seed(3)
+    # without a generator: one seeded with `seed` (default 0), drawing only the per-step noises
+    for seed in (3, None):
+        kwargs = {} if seed is None else {"seed": seed}
+        c = list(denoise_frames(p, net, x_T, 5, **kwargs))
+        g = torch.Generator().manual_seed(seed or 0)
+        x = as_np(x_T)
+        for k in range(5, 0, -1):
+            z = torch.randn((4, 2), generator=g).numpy().astype(np.float64)
+            x = 0.9 * x + (2.0 * math.sqrt(1 / 5) * z if k > 1 else 0.0)
+        assert np.allclose(c[-1].x_t, x, atol=1e-5), seed
+    # with a class: guidance defaults to w = 1, the conditional output f + 0.1 (y + 1)
+    cond = Stub(lambda v, t: 0.9 * v, (2,), num_classes=3)
+    c = list(denoise_frames(p, cond, x_T, 2, y=1, seed=5))
+    g = torch.Generator().manual_seed(5)
     x = as_np(x_T)
-    for k in range(5, 0, -1):
-        z = torch.randn((4, 2), generator=g3).numpy().astype(np.float64)
-        x = 0.9 * x + (2.0 * math.sqrt(1 / 5) * z if k > 1 else 0.0)
-    assert np.allclose(c[-1].x_t, x, atol=1e-5)
+    for k in (2, 1):
+        z = torch.randn((4, 2), generator=g).numpy().astype(np.float64)
+        x = 0.9 * x + 0.2 + (2.0 * math.sqrt(1 / 5) * z if k > 1 else 0.0)
+    assert [f.t for f in c] == [2, 1, 0] and np.allclose(c[-1].x_t, x, atol=1e-5)
+
+
+def test_run_descriptions() -> None:
+    p, lec = DDPM(50), GaussianDiffusion(2.0, 10)
+    assert RunSpec(kind=FORWARD).describe(p) == "forward noising  x₀ → x_T"
+    assert RunSpec(sampler="ddim", steps=20, eta=0.5).describe(p) == "DDIM · 20 steps · η = 0.5"
+    assert RunSpec().describe(p) == "DDPM · 50 steps"  # the default sampler, every step; eta only for DDIM
+    assert RunSpec(y=3, guidance=2.5).describe(lec) == "lecture's sampler · 10 steps · class 3, w = 2.5"
+    assert RunSpec(kind=DENOISE, t=7, steps=5).describe(p) == "denoising from t = 7: DDPM · 5 steps"

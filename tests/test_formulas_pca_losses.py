@@ -57,6 +57,24 @@ def test_pca_fit_flattens_images() -> None:
     assert np.allclose(np.abs(np.sum(comps * vt[:2], axis=1)), 1.0, atol=1e-8)
 
 
+def test_pca_fit_sums_its_covariance_over_blocks_and_can_be_stopped() -> None:
+    n = 2 * metrics.PCA_ROWS + 300  # three blocks of rows, the last one short
+    x = anisotropic_data(n, 4, seed=4).astype(np.float32)
+    mean, comps = pca_fit(x, 2, should_stop=lambda: False)
+    ref_mean, _, vt = svd_of_centred(x.astype(np.float64))
+    assert np.allclose(mean, ref_mean, atol=1e-9)
+    assert np.allclose(comps.T @ comps, vt[:2].T @ vt[:2], atol=1e-6)
+    calls = []
+
+    def stop_on_second_look() -> bool:
+        calls.append(1)
+        return len(calls) >= 2
+
+    with pytest.raises(metrics.PCAStopped):
+        pca_fit(x, 2, should_stop=stop_on_second_look)
+    assert len(calls) == 2  # looked at between blocks, stopped at once
+
+
 @pytest.mark.parametrize("d", [1, 2, 4])
 def test_pca_mse_is_eckart_young(d: int) -> None:
     # on its own training set: the discarded squared singular values over the number of coordinates
