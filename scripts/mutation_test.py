@@ -6,6 +6,9 @@ clip call, a numeric constant +-1, a comparison flipped (< <-> <=, == <-> !=, ..
 and is written into a private copy of the tree (never into the checkout), where the chosen tests run with -x in a
 forked child that has torch, numpy and pytest already imported (so a mutant costs its tests, not a fresh
 interpreter). A mutant is killed when the tests fail (or run past the per-mutant timeout), survives when they pass.
+Not mutated: docstrings, annotations, imports, `raise` / `assert` statements, f-strings, `__all__`, typing.Protocol
+classes (declarations only). The children run pytest with -p no:pytest-qt and --noconftest (tests/conftest.py only
+guards the GUI tests); --qt / --conftest keep them. Survivors judged equivalent are listed in EQUIVALENT with reasons.
 
     python scripts/mutation_test.py                      # every target, tests/test_formulas_*.py
     python scripts/mutation_test.py --list               # the mutants only, nothing run
@@ -39,8 +42,50 @@ DEFAULT_TESTS = ("tests/test_formulas_*.py",)
 COPIED = ("core", "tests")  # copied into each private tree; every other top-level entry is symlinked
 SKIP_COPY = {".git", "__pycache__", ".pytest_cache", ".hypothesis", "mutants"}
 
-# Survivors judged equivalent (no observable change): (file, function, mutation, source). See the report of the run.
-EQUIVALENT: set[tuple[str, str, str, str]] = set()
+# Survivors judged equivalent (no observable change), as (file, function, mutation, source), each with the reason.
+_COSINE_NORM = "f(t.to(torch.float64)) / f(torch.zeros((), dtype=torch.float64))"
+EQUIVALENT: set[tuple[str, str, str, str]] = {
+    # only ratios alpha-bar_t / alpha-bar_{t-1} reach the betas: the normalisation by f(0) cancels
+    ("core/diffusion/ddpm.py", "cosine_alpha_bar", "Div->Mult", _COSINE_NORM),
+    # _steps_tensor: a 0-dim tensor t gives the same broadcast alpha-bar as the (B,) tensor it would become
+    ("core/diffusion/ddpm.py", "_steps_tensor", "0->-1", "0"),
+    ("core/diffusion/ddpm.py", "_steps_tensor", "Gt->GtE", "t.dim() > 0"),
+    # torch.cumprod(alphas, 0) -> dim -1: the same on a 1-D tensor
+    ("core/diffusion/ddpm.py", "DDPM.__post_init__", "0->-1", "0"),
+    # the lecture's step ignores eta (DDIM's); its default can be anything
+    ("core/diffusion/lecture.py", "GaussianDiffusion.step", "0.0->1.0", "0.0"),
+    ("core/diffusion/lecture.py", "GaussianDiffusion.step", "0.0->-1.0", "0.0"),
+    # LectureMean's t.clamp(min=1) guards t = 0, which no caller reaches (training and sampling use t >= 1,
+    # runs.predicted_x0 and forward_frames_predicted return x itself at t = 0)
+    ("core/diffusion/lecture.py", "LectureMean.forward", "1->0", "1"),
+    ("core/diffusion/lecture.py", "LectureMean.forward", "drop .clamp()", "t.clamp(min=1)"),
+    # forward_state: t = -1 then fails in itertools.islice, with the same ValueError
+    ("core/diffusion/runs.py", "forward_state", "0->-1", "0"),
+    # predicted_x0 / forward_frames_predicted at t = 0: x0_hat(x, 0) is x itself for both processes
+    ("core/diffusion/runs.py", "predicted_x0", "0->-1", "0"),
+    ("core/diffusion/runs.py", "predicted_x0", "LtE->Lt", "t <= 0"),
+    ("core/diffusion/runs.py", "forward_frames_predicted", "0->-1", "0"),
+    # forward_frames_predicted's x0_hat clip for images: the frames clamp pixels to [0, 1] anyway, the same thing
+    ("core/diffusion/runs.py", "forward_frames_predicted", "4->5", "4"),
+    ("core/diffusion/runs.py", "forward_frames_predicted", "4->3", "4"),
+    # ... and its guidance with no labels is never used
+    ("core/diffusion/runs.py", "forward_frames_predicted", "1.0->2.0", "1.0"),
+    ("core/diffusion/runs.py", "forward_frames_predicted", "1.0->0.0", "1.0"),
+    # guided_output's w = 0 shortcut: the general path gives uncond + 0 * (cond - uncond), the same numbers
+    ("core/diffusion/sampling.py", "guided_output", "0->-1", "0"),
+    # torch.rand(...) < p vs <= p differ with probability 0
+    ("core/diffusion/task.py", "DiffusionTask._labels", "Lt->LtE", "torch.rand(batch, device=device) < self.cond_drop"),
+    # evaluation batch and PCA block sizes change only how rows are grouped
+    ("core/metrics.py", "<module>", "1000->1001", "1000"),
+    ("core/metrics.py", "<module>", "1000->999", "1000"),
+    ("core/metrics.py", "<module>", "4000->4001", "4000"),
+    ("core/metrics.py", "<module>", "4000->3999", "4000"),
+    # reshape(n, -1) -> reshape(n, -2): numpy takes any negative size as "the rest"
+    ("core/metrics.py", "pca_fit", "1->2", "1"),
+    ("core/metrics.py", "pca_mse", "1->2", "1"),
+    # eigenvectors do not depend on the covariance's scale
+    ("core/metrics.py", "pca_fit", "Div->Mult", "cov / len(flat)"),
+}
 
 ARITH_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
                ast.FloorDiv: ast.Div}
@@ -201,9 +246,8 @@ class Mutator(ast.NodeTransformer):
             if is_module_fn and node.args:  # math.sqrt(x) -> x
                 if self._site(node, f"drop {func.value.id}.{func.attr}()"):
                     return node.args[0]
-            elif not is_module_fn:  # x.sqrt() -> x
-                if self._site(node, f"drop .{func.attr}()"):
-                    return func.value
+            elif not is_module_fn and self._site(node, f"drop .{func.attr}()"):  # x.sqrt() -> x
+                return func.value
         return node
 
 
@@ -352,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="gendiff-mutants-"))
     trees = [workdir / f"tree{i}" for i in range(max(1, args.jobs))]
+    running: dict[int, tuple[Path, Mutant, float]] = {}  # pid -> tree, mutant, deadline
     try:
         for tree in trees:
             make_tree(tree)
@@ -367,7 +412,6 @@ def main(argv: list[str] | None = None) -> int:
         originals = {f: (ROOT / f).read_text() for f in files}
         texts = {t: (ROOT / t).read_text() for t in tests}
         outcomes: dict[Mutant, str] = {}
-        running: dict[int, tuple[Path, Mutant, float]] = {}  # pid -> tree, mutant, deadline
         free = list(trees)
         queue = list(mutants)
         done = 0
@@ -398,6 +442,12 @@ def main(argv: list[str] | None = None) -> int:
                       f"`{m.source}`", file=sys.stderr)
             time.sleep(0.01)
     finally:
+        for pid in running:  # interrupted: stop the children still at work
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
         shutil.rmtree(workdir, ignore_errors=True)
 
     survivors = [m for m in mutants if outcomes[m] == "survived"]

@@ -368,7 +368,7 @@ def test_sampler_defaults_are_ddpm_every_step_seed_0() -> None:
     assert np.allclose(sample(p, Stub(eps_affine, (2,)), n), reference[-1][1], rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("eta", [0.0, 0.6])
+@pytest.mark.parametrize("eta", [0.0, 0.6, 1.5])  # eta > 1: sig^2 > 1 - abar_s, the direction term is floored at 0
 def test_ddim_sampler_chain_by_hand(eta: float) -> None:
     T, n, seed = 8, 4, 9
     p = DDPM(T, "cosine")

@@ -383,8 +383,9 @@ def test_forward_frames_predicted_clip_images_and_keep_points() -> None:
         assert np.allclose(frames[t].x_t, np.clip((chain[t] + 1) / 2, 0, 1), atol=1e-5), t
         assert np.allclose(frames[t].x0_pred, (x0_hat + 1) / 2, atol=1e-5), t
     pts = np.random.default_rng(8).standard_normal((3, 2)).astype(np.float32)
-    chain = np_forward_chain(p, pts.astype(np.float64), seed)
-    frames = list(forward_frames_predicted(p, Stub(lambda v, t: torch.full_like(v, 3.0), (2,)), pts, seed=seed))
+    chain = np_forward_chain(p, pts.astype(np.float64), 0)
+    frames = list(forward_frames_predicted(p, Stub(lambda v, t: torch.full_like(v, 3.0), (2,)), pts))  # seed 0
+    assert all(np.allclose(f.x_t, c, atol=1e-5) for f, c in zip(frames, chain))
     for t in range(1, T + 1):
         want = (chain[t] - np.sqrt(1 - abar[t]) * 3.0) / np.sqrt(abar[t])  # unclipped: points are not images
         assert np.allclose(frames[t].x0_pred, want, rtol=1e-4, atol=1e-4), t
@@ -446,6 +447,17 @@ def test_denoise_frames_from_the_prior_are_sample_frames() -> None:
             z = torch.randn((4, 2), generator=g).numpy().astype(np.float64)
             x = 0.9 * x + (2.0 * math.sqrt(1 / 5) * z if k > 1 else 0.0)
         assert np.allclose(c[-1].x_t, x, atol=1e-5), seed
+    # DDIM from a given x_t: eta defaults to 0, x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps
+    q = DDPM(6, "cosine")
+    abar = np_cosine_abar(6)
+    x = as_np(x_T)
+    d = list(denoise_frames(q, Stub(eps_fn, (2,)), x_T, 4, sampler="ddim", steps=3, seed=1))
+    assert [f.t for f in d] == [4, 2, 0]
+    for t, s in ((4, 2), (2, 0)):
+        eps = np_eps_fn(x, t)
+        x0_hat = (x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])
+        x = np.sqrt(abar[s]) * x0_hat + np.sqrt(1 - abar[s]) * eps
+    assert np.allclose(d[-1].x_t, x, rtol=1e-4, atol=1e-4)
     # with a class: guidance defaults to w = 1, the conditional output f + 0.1 (y + 1)
     cond = Stub(lambda v, t: 0.9 * v, (2,), num_classes=3)
     c = list(denoise_frames(p, cond, x_T, 2, y=1, seed=5))

@@ -51,7 +51,7 @@ def test_pca_fit_gives_the_top_right_singular_vectors(d: int) -> None:
 
 def test_pca_fit_flattens_images() -> None:
     x = anisotropic_data(300, 6, seed=1)
-    mean, comps = pca_fit(x.reshape(300, 1, 2, 3), 2)
+    _, comps = pca_fit(x.reshape(300, 1, 2, 3), 2)
     _, _, vt = svd_of_centred(x)
     assert comps.shape == (2, 6)
     assert np.allclose(np.abs(np.sum(comps * vt[:2], axis=1)), 1.0, atol=1e-8)

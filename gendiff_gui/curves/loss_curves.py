@@ -37,11 +37,12 @@ class LossCurvesView(QWidget):
     """`append_losses(steps, {part: values})` adds points; `clear()` starts over. Redraws at most `redraw_hz`.
 
     Long runs: each part's history is a `DecimatedSeries` (at most `capacity` bucket means, so memory and the
-    cost of a redraw stay flat however long the run). pyqtgraph draws it with its own peak downsampling (once a
-    curve has several points per pixel column, as in a narrow window) and clip-to-view (only the part in view).
+    cost of a redraw stay flat however long the run). pyqtgraph's own downsampling and clip-to-view were measured
+    here and left off: with at most `capacity` points they change no pixel and cost the GUI thread about a quarter
+    more per redraw (benchmarks/bench_gui_training.py --profile).
     """
 
-    def __init__(self, parent: QWidget | None = None, *, capacity: int = 512, redraw_hz: float = 12.0) -> None:
+    def __init__(self, parent: QWidget | None = None, *, capacity: int = 512, redraw_hz: float = 8.0) -> None:
         super().__init__(parent)
         self._capacity = capacity
         self._theme = NORMAL
@@ -133,9 +134,6 @@ class LossCurvesView(QWidget):
         self.raw_items[key] = self.plot.plot([], [])
         curve = self.plot.plot([], [], name=LABELS.get(key, key))
         self.curves[key] = curve
-        for item in (self.raw_items[key], curve):
-            item.setDownsampling(auto=True, method="peak")  # min and max per pixel column: no spike is lost
-            item.setClipToView(True)
         self._style_part(key, index)
 
     def _style_part(self, key: str, index: int) -> None:
