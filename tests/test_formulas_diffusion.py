@@ -163,7 +163,7 @@ def test_lecture_forward_chain_has_variance_sigma2_t_like_add_noise() -> None:
 
 
 def test_forward_step_one_step_moments_by_monte_carlo() -> None:
-    # many draws of one step from a fixed x: mean sqrt(1 - beta) x / x, variance beta / sigma^2 dt
+    # many draws of one step from a fixed x: DDPM mean sqrt(1 - beta) x, variance beta; lecture x, sigma^2 dt
     torch.manual_seed(0)
     n = 200_000
     p = DDPM(10, "cosine")
