@@ -86,31 +86,22 @@ class ExperimentConfig:
     def validate(self) -> "ExperimentConfig":
         """Raise ValueError with a readable message if a setting is out of range."""
         model_family(self.model)
-        problems = []
-        if self.latent_dim < 1:
-            problems.append("latent_dim must be at least 1")
-        if self.hidden < 1:
-            problems.append("hidden must be at least 1")
-        if self.channels < 1:
-            problems.append("channels must be at least 1")
-        if self.noise_sigma < 0:
-            problems.append("noise_sigma must be >= 0")
-        if self.beta < 0:
-            problems.append("beta must be >= 0")
-        if self.timesteps < 2:
-            problems.append("timesteps must be at least 2")
-        elif self.timesteps > MAX_TIMESTEPS:  # the noise schedules hold T values each: bounded memory
-            problems.append(f"timesteps must be at most {MAX_TIMESTEPS:,}")
-        if self.schedule not in ("linear", "cosine"):
-            problems.append("schedule must be 'linear' or 'cosine'")
-        if not (self.lr > 0):
-            problems.append("lr must be > 0")
-        if self.batch_size < 1:
-            problems.append("batch_size must be at least 1")
-        if not 0 <= self.cond_drop < 1:
-            problems.append("cond_drop must be in [0, 1)")
-        if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
-            problems.append("ema_decay must be in [0, 1)")
+        rules = (  # (holds, what it says when it does not)
+            (self.latent_dim >= 1, "latent_dim must be at least 1"),
+            (self.hidden >= 1, "hidden must be at least 1"),
+            (self.channels >= 1, "channels must be at least 1"),
+            (self.noise_sigma >= 0, "noise_sigma must be >= 0"),
+            (self.beta >= 0, "beta must be >= 0"),
+            (self.timesteps >= 2, "timesteps must be at least 2"),
+            # the noise schedules hold T values each: bounded memory
+            (self.timesteps < 2 or self.timesteps <= MAX_TIMESTEPS, f"timesteps must be at most {MAX_TIMESTEPS:,}"),
+            (self.schedule in ("linear", "cosine"), "schedule must be 'linear' or 'cosine'"),
+            (self.lr > 0, "lr must be > 0"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (0 <= self.cond_drop < 1, "cond_drop must be in [0, 1)"),
+            (self.ema_decay is None or 0 <= self.ema_decay < 1, "ema_decay must be in [0, 1)"),
+        )
+        problems = [text for holds, text in rules if not holds]
         if problems:
             raise ValueError("; ".join(problems))
         return self
