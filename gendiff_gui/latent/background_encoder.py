@@ -13,6 +13,10 @@ from gendiff_gui.session.network_copy import NetworkCopy
 # Images per encoder call: small enough that a pass's activations stay in a core's own cache (5,000 at once made
 # 8 MB of them, which evicted the training thread's weights from the shared cache: in-app/bare 0.935 -> 0.949).
 CHUNK = 500
+# Passes start at most this often. 0.4 s gave about 1.4 passes a second in this job-based encoder (the thread-based
+# one made about 1.0 at 0.4 s) and cost training: in-app/bare 0.71-0.76 against 0.82-0.84 at 0.6 s, measured back
+# to back with benchmarks/bench_gui_training.py --rounds 6 under the same load.
+MIN_PERIOD_S = 0.6
 
 
 def encode_parts(net: NetworkCopy, parts: list[np.ndarray], snapshot: dict | None,
@@ -47,7 +51,7 @@ class BackgroundEncoder(JobOwner):
 
     done = Signal(object)  # list of np.ndarray (n_i, d) (None for an empty part), one per part
 
-    def __init__(self, parent: QObject | None = None, *, min_period_s: float = 0.4, rest: float = 2.0) -> None:
+    def __init__(self, parent: QObject | None = None, *, min_period_s: float = MIN_PERIOD_S, rest: float = 2.0) -> None:
         super().__init__(parent)
         self.net: NetworkCopy | None = None
         self._min_period, self._rest = min_period_s, rest
