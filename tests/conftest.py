@@ -27,8 +27,8 @@ def _is_gui_test(request) -> bool:
 def _gui_test_guards(request, monkeypatch, tmp_path):
     """For tests under tests/gui and tests/reliability: private QSettings, no QThread left running, no Qt warning."""
     if not _is_gui_test(request):
+        gc.enable()  # GUI tests turn automatic collection off (gendiff_gui/gui_garbage.py); their teardown collected
         yield
-        gc.collect()  # a safe point: GUI tests turn automatic collection off (gendiff_gui/gui_garbage.py)
         return
     monkeypatch.setenv("GENDIFF_SETTINGS_DIR", str(tmp_path / "settings"))
     import gendiff_gui.pyside_refcount  # noqa: F401  (PySide 6.12 on Python 3.11 leaks None references)
@@ -49,6 +49,7 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
 
         request.getfixturevalue("qapp")
         collect_on_gui_thread()  # as the program does: no collection inside a Qt call
+        gc.disable()  # (again, after a non-GUI test turned it back on)
     yield
     gc.collect()  # between tests: a safe point, and the next test starts without this one's garbage
     leaked = []
