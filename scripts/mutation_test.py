@@ -192,19 +192,19 @@ class Mutator(ast.NodeTransformer):
         return node  # f-strings
 
     # -- mutations --------------------------------------------------------------------------------------------
-    def visit_BinOp(self, node: ast.BinOp):
+    def _swap_operator(self, node: ast.BinOp | ast.AugAssign, suffix: str = ""):
+        """+ <-> -, * <-> / and the like, in an expression or an augmented assignment (suffix "=")."""
         self.generic_visit(node)
         swap = ARITH_SWAPS.get(type(node.op))
-        if swap is not None and self._site(node, f"{type(node.op).__name__}->{swap.__name__}"):
+        if swap is not None and self._site(node, f"{type(node.op).__name__}{suffix}->{swap.__name__}{suffix}"):
             node.op = swap()
         return node
 
+    def visit_BinOp(self, node: ast.BinOp):
+        return self._swap_operator(node)
+
     def visit_AugAssign(self, node: ast.AugAssign):
-        self.generic_visit(node)
-        swap = ARITH_SWAPS.get(type(node.op))
-        if swap is not None and self._site(node, f"{type(node.op).__name__}=->{swap.__name__}="):
-            node.op = swap()
-        return node
+        return self._swap_operator(node, "=")
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
         self.generic_visit(node)
