@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from core import cli
 from core.data import load_image
 from gendiff_gui.latent.panel import LatentPanel, install
+from event_probe import EventProbe  # tests/ is on sys.path (its conftest's folder)
 
 
 @pytest.fixture
@@ -51,27 +52,6 @@ def _drop(widget, mime: QMimeData) -> None:
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(widget, QDropEvent(pos, actions, mime, button, mods))
-
-
-class EventProbe(QObject):
-    """`post()` posts an event, as a click or a paint request arrives; when the event loop delivers it, `lags` gets
-    how far `count()` went on meanwhile (0: delivered before anything else counted ran)."""
-
-    def __init__(self, count) -> None:
-        super().__init__()
-        self._count = count
-        self._posted: list[int] = []
-        self.lags: list[int] = []
-
-    def post(self) -> None:
-        self._posted.append(self._count())
-        QCoreApplication.postEvent(self, QEvent(QEvent.Type.User))
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.User:
-            self.lags.append(self._count() - self._posted.pop(0))
-            return True
-        return super().event(event)
 
 
 def _files(*paths) -> QMimeData:

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QUrl
+from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtWidgets import QApplication
+from event_probe import EventProbe  # tests/ is on sys.path (its conftest's folder)
 
 
 # ----- files a student might drop -----
@@ -114,27 +115,6 @@ def _write(folder: Path, name: str, table: dict) -> Path:
     path = folder / name
     table[name][0](path)
     return path
-
-
-class EventProbe(QObject):
-    """`post()` posts an event, as a click or a paint request arrives; when the event loop delivers it, `lags` gets
-    how far `count()` went on meanwhile (0: delivered before anything else counted ran)."""
-
-    def __init__(self, count) -> None:
-        super().__init__()
-        self._count = count
-        self._posted: list[int] = []
-        self.lags: list[int] = []
-
-    def post(self) -> None:
-        self._posted.append(self._count())
-        QCoreApplication.postEvent(self, QEvent(QEvent.Type.User))
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.User:
-            self.lags.append(self._count() - self._posted.pop(0))
-            return True
-        return super().event(event)
 
 
 def _messages(window) -> list[tuple[str, str]]:
