@@ -1,5 +1,8 @@
-"""Which torch device to run on: the one rule the command line (--device) and checkpoint loading share."""
+"""Which torch device to run on (the one rule the command line's --device and checkpoint loading share), and the
+moves to it: where a module lives, a batch sent there."""
 from __future__ import annotations
+
+import itertools
 
 import torch
 
@@ -36,3 +39,17 @@ def choose_device(name: str = "auto", *, fallback: bool = True) -> str:
     if fallback:
         return "cpu"
     raise ValueError(f"device {name!r} asked for, but {_MISSING.get(kind or '', 'this machine has no such device')}")
+
+
+def module_device(module: torch.nn.Module) -> torch.device:
+    """The device of a module's first parameter or buffer (CPU for a module that has none)."""
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def to_device(tensor: torch.Tensor | None, device: torch.device) -> torch.Tensor | None:
+    """`tensor` on `device` (itself when it is there already, as every CPU batch on a CPU is; None stays None)."""
+    if tensor is None or tensor.device == device:
+        return tensor
+    return tensor.to(device, non_blocking=True)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from core.data import load_dataset
+from core.data import as_floats, load_dataset
 
 
 def _mlp(num_classes: int) -> nn.Module:
@@ -24,12 +24,12 @@ def train_classifier(dataset: str = "mnist", epochs: int = 2, seed: int = 0) -> 
         torch.manual_seed(seed)
         model = _mlp(data.num_classes)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    y = torch.from_numpy(data.y)
     for _ in range(epochs):
-        order = torch.randperm(len(x), generator=gen)
-        for start in range(0, len(x), 128):
+        order = torch.randperm(len(data), generator=gen)
+        for start in range(0, len(data), 128):
             idx = order[start : start + 128]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            loss = F.cross_entropy(model(torch.from_numpy(data.floats(idx.numpy()))), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -38,8 +38,8 @@ def train_classifier(dataset: str = "mnist", epochs: int = 2, seed: int = 0) -> 
 
 @torch.no_grad()
 def classify(model: nn.Module, images: np.ndarray) -> np.ndarray:
-    """Predicted class of each (n, 1, 28, 28) image in [0, 1]."""
-    return model(torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))).argmax(1).numpy()
+    """Predicted class of each (n, 1, 28, 28) image in [0, 1] (or uint8 grey levels)."""
+    return model(torch.from_numpy(np.ascontiguousarray(as_floats(images), dtype=np.float32))).argmax(1).numpy()
 
 
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:

@@ -30,11 +30,12 @@ def evaluate(exp: Experiment, seed: int = 0) -> dict[str, float]:
 def test_denoising_loss(exp: Experiment, seed: int = 0, batches: int = 8) -> float:
     """The training objective on held-out data (fixed noise draws), averaged over a few batches."""
     torch.manual_seed(seed)
-    x = torch.from_numpy(exp.test_data.x)
-    y = torch.from_numpy(exp.test_data.y) if exp.test_data.y is not None else None
-    size = min(256, len(x))
-    values = [float(exp.task.loss(x[i * size:(i + 1) * size], None if y is None else y[i * size:(i + 1) * size])["total"])
-              for i in range(min(batches, len(x) // size))]
+    data = exp.test_data
+    y = torch.from_numpy(data.y) if data.y is not None else None
+    size = min(256, len(data))
+    values = [float(exp.task.loss(torch.from_numpy(data.floats(slice(i * size, (i + 1) * size))),
+                                  None if y is None else y[i * size:(i + 1) * size])["total"])
+              for i in range(min(batches, len(data) // size))]
     return float(np.mean(values))
 
 

@@ -15,7 +15,7 @@ from core.autoencoder_task import AutoencoderTask, VAETask
 from core.checkpoint import (Checkpoint, CheckpointError, check_state_matches, load_checkpoint, load_state_into,
                              save_checkpoint)
 from core.config import ExperimentConfig
-from core.data import ArrayDataset, load_dataset
+from core.data import ArrayDataset, column_mean, load_dataset
 from core.device import choose_device
 from core.models.autoencoders import LinearAutoencoder, conv_autoencoder, mlp_autoencoder
 from core.models.vae import conv_vae, mlp_vae
@@ -46,17 +46,17 @@ def build_task(config: ExperimentConfig, data_shape: tuple[int, ...], num_classe
 
 
 def batches(data: ArrayDataset, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-    """Endless shuffled minibatches (a new permutation each epoch, seeded)."""
+    """Endless shuffled float32 minibatches (a new permutation each epoch, seeded); uint8 images are converted one
+    batch at a time, in the thread that iterates (the training thread), so no float copy of the set is ever made."""
     gen = torch.Generator().manual_seed(seed)
-    x = torch.from_numpy(data.x)
     y = torch.from_numpy(data.y) if data.y is not None else None
-    n = len(x)
+    n = len(data)
     batch_size = min(batch_size, n)
     while True:
         order = torch.randperm(n, generator=gen)
         for start in range(0, n - batch_size + 1, batch_size):
             idx = order[start : start + batch_size]
-            yield x[idx], (y[idx] if y is not None else None)
+            yield torch.from_numpy(data.floats(idx.numpy())), (y[idx] if y is not None else None)
 
 
 @dataclass
@@ -89,29 +89,31 @@ class Experiment:
     @classmethod
     def _assemble(cls, config: ExperimentConfig, train_data: ArrayDataset, test_data: ArrayDataset) -> "Experiment":
         task = build_task(config, train_data.data_shape, train_data.num_classes)
-        module = task.module
+        module = task.module.to(config.device)  # every family alike (a no-op on the CPU); batches follow it
         if isinstance(module, LinearAutoencoder):
-            module.set_data_mean(torch.from_numpy(train_data.x.reshape(len(train_data.x), -1).mean(0)))
+            module.set_data_mean(torch.from_numpy(column_mean(train_data.x).astype(np.float32)))
         module.eval()
         return cls(config=config, train_data=train_data, test_data=test_data, task=task)
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, points: np.ndarray | None = None) -> "Experiment":
-        """Rebuild an experiment from a checkpoint (validated; raises CheckpointError)."""
+    def from_checkpoint(cls, path: str | os.PathLike, points: np.ndarray | None = None,
+                        device: str = "cpu") -> "Experiment":
+        """Rebuild an experiment from a checkpoint (validated; raises CheckpointError), on `device`."""
         ckpt = load_checkpoint(path)
-        return cls.from_loaded(ckpt, points=points)
+        return cls.from_loaded(ckpt, points=points, device=device)
 
     @classmethod
-    def from_loaded(cls, ckpt: Checkpoint, points: np.ndarray | None = None) -> "Experiment":
+    def from_loaded(cls, ckpt: Checkpoint, points: np.ndarray | None = None, device: str = "cpu") -> "Experiment":
         """Rebuild the checkpoint's experiment on this machine; raises CheckpointError (and nothing else) when its
         settings cannot build a model or its weights do not fit it.
 
         The file's settings are not trusted: the network is first built on torch's "meta" device (shapes only,
         nothing allocated) and compared with the weights, so settings claiming a huge network are refused before
-        any memory is spent. A checkpoint holds no device: one trained on a GPU opens on the CPU here.
+        any memory is spent. The device the file names is not used: the experiment opens on `device` (the CPU unless
+        the caller asks for another), so a model trained on a GPU opens in the window on the CPU.
         """
         meta = ckpt.metadata
-        config = ckpt.config.replace(device=choose_device(ckpt.config.device))  # GPU-saved opens on a CPU
+        config = ckpt.config.replace(device=choose_device(device))
         try:
             if points is None and meta.get("points") is not None:
                 points = np.asarray(meta["points"], dtype=np.float32)
@@ -132,6 +134,12 @@ class Experiment:
             reason = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise CheckpointError(f"the checkpoint's settings cannot build a model here: {reason}") from exc
         return exp
+
+    def to(self, device: str) -> "Experiment":
+        """Move the network to `device` (its config says so from now on); returns self."""
+        self.task.module.to(device)
+        self.config = self.config.replace(device=device)
+        return self
 
     def batches(self, seed: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
         return batches(self.train_data, self.config.batch_size, self.config.seed if seed is None else seed)

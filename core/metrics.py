@@ -7,14 +7,16 @@ import numpy as np
 import torch
 
 from core import losses
+from core.data import as_floats, column_mean
 from core.models.vae import VAE
 
 EVAL_BATCH = 1000
 
 
 def _chunks(x: np.ndarray, size: int = EVAL_BATCH):
+    """float32 tensors of `size` samples at a time (uint8 images converted chunk by chunk)."""
     for start in range(0, len(x), size):
-        yield torch.from_numpy(x[start : start + size])
+        yield torch.from_numpy(as_floats(x[start : start + size]))
 
 
 @torch.no_grad()
@@ -40,16 +42,17 @@ def pca_fit(x_train: np.ndarray, d: int, should_stop: Callable[[], bool] | None 
     """(mean, components (d, m)): the top-d principal directions of the training data.
 
     Covariance C = (1/n) sum_i (x_i - mean)(x_i - mean)^T in float64, summed over blocks of PCA_ROWS rows (no float64
-    copy of the whole set; numpy's products release the GIL), then eigh; components are the eigenvectors of the d
-    largest eigenvalues, as rows. `should_stop` is looked at between blocks (raises PCAStopped).
+    copy of the whole set, uint8 images converted block by block; numpy's products release the GIL), then eigh;
+    components are the eigenvectors of the d largest eigenvalues, as rows. `should_stop` is looked at between
+    blocks (raises PCAStopped).
     """
     flat = x_train.reshape(len(x_train), -1)
-    mean = flat.mean(0, dtype=np.float64)
+    mean = column_mean(flat)
     cov = np.zeros((flat.shape[1], flat.shape[1]))
     for start in range(0, len(flat), PCA_ROWS):
         if should_stop is not None and should_stop():
             raise PCAStopped
-        block = flat[start: start + PCA_ROWS].astype(np.float64) - mean
+        block = as_floats(flat[start: start + PCA_ROWS]).astype(np.float64) - mean
         cov += block.T @ block
     eigvals, eigvecs = np.linalg.eigh(cov / len(flat))
     order = np.argsort(eigvals)[::-1][:d]  # largest first
@@ -62,7 +65,7 @@ def pca_mse(x_train: np.ndarray, x_test: np.ndarray, d: int) -> float:
     The optimum of the linear auto-encoder (Baldi & Hornik 1989), so a well trained linear AE reaches it.
     """
     mean, comps = pca_fit(x_train, d)
-    flat = x_test.reshape(len(x_test), -1).astype(np.float64) - mean
+    flat = as_floats(x_test.reshape(len(x_test), -1)).astype(np.float64) - mean
     recon = flat @ comps.T @ comps
     return float(((recon - flat) ** 2).mean())
 

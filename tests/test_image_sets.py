@@ -75,12 +75,15 @@ def test_fashion_labels_match_the_pictures() -> None:
 def test_load_dataset_images_as_float_tensors() -> None:
     ds = load_dataset("fashion-mnist", "test")
     assert isinstance(ds, ArrayDataset)
-    assert ds.x.shape == (10_000, 1, 28, 28) and ds.x.dtype == np.float32
-    assert ds.x.min() == 0.0 and ds.x.max() == 1.0
+    assert ds.x.shape == (10_000, 1, 28, 28) and ds.x.dtype == np.uint8  # grey levels, converted per batch
+    floats = ds.floats()
+    assert floats.shape == ds.x.shape and floats.dtype == np.float32
+    assert floats.min() == 0.0 and floats.max() == 1.0
     assert ds.y is not None and ds.y.dtype == np.int64 and ds.y.flags.writeable
     assert ds.kind == "image" and ds.num_classes == 10 and ds.data_shape == (1, 28, 28)
     raw = load_image_dataset("fashion-mnist")
-    np.testing.assert_allclose(ds.x[3, 0] * 255.0, raw.test_images[3], atol=1e-3)
+    np.testing.assert_allclose(ds.floats(3)[0] * 255.0, raw.test_images[3], atol=1e-3)
+    np.testing.assert_array_equal(ds.x[3, 0], raw.test_images[3])
 
 
 @pytest.fixture

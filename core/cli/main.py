@@ -141,7 +141,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     points = _load_points(args.points)
     try:
         if args.resume and args.out and args.out.exists():
-            exp = Experiment.from_checkpoint(args.out, points=points)
+            exp = Experiment.from_checkpoint(args.out, points=points, device=device)
             if exp.config.model != config.model or exp.config.dataset != config.dataset:
                 raise UserError(f"--resume: {args.out} holds a {exp.config.model} on {exp.config.dataset}")
         else:
@@ -164,6 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     bar.close()
     if last is not None and last.diverged:
         print(last.message, file=sys.stderr)
+    exp.to("cpu")  # metrics, and the file, from the CPU: the window opens it there, the figures are the CPU's
     t_eval = time.perf_counter()
     metrics = round_metrics(evaluate(exp, seed=config.seed))
     eval_seconds = time.perf_counter() - t_eval

@@ -6,10 +6,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
-from superqt.utils import qthrottled
 
 from gendiff_gui.curves.history import DecimatedSeries
 from gendiff_gui.curves.plot_range import x_range, y_range
+from gendiff_gui.widgets.pacing import throttled
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
@@ -85,8 +85,8 @@ class LossCurvesView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot_widget, 1)
 
-        # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
-        self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
+        # new points redraw at most redraw_hz times a second, on the trailing edge
+        self._schedule_redraw = throttled(self.redraw, int(1000 / redraw_hz), self)
         self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
         self.log_scale.setChecked(True)
         self.apply_theme(NORMAL)

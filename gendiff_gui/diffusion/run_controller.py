@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.data import as_floats
 from core.diffusion.runs import DENOISE, FORWARD, SAMPLE, RunSpec, run_frames
 from gendiff_gui.diffusion.field_cache import FieldCache
 from gendiff_gui.diffusion.sampling_job import SamplingWorker
@@ -120,11 +121,11 @@ class RunController(QObject):
         gets its own noise; for points a seeded subset of the test set."""
         n = settings.count
         if self.is_image:
-            image = self.dropped[1] if self.dropped is not None else self.test_x[settings.item, 0]
-            return np.repeat(image[None, None].astype(np.float32), min(n, FORWARD_COPIES), axis=0)
+            image = self.dropped[1] if self.dropped is not None else as_floats(self.test_x[settings.item, 0])
+            return np.repeat(image[None, None], min(n, FORWARD_COPIES), axis=0)
         rng = np.random.default_rng(settings.seed)
         idx = rng.choice(len(self.test_x), min(n, len(self.test_x)), replace=False)
-        return self.test_x[np.sort(idx)]
+        return as_floats(self.test_x[np.sort(idx)])
 
     def set_dropped(self, image: np.ndarray, name: str) -> None:
         """Noise this (28, 28) image in forward mode from the next run on (until the next model)."""

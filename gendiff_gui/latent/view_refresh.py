@@ -6,6 +6,7 @@ import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from core.data import as_floats
 from core.training import snapshot_weights
 from gendiff_gui.latent.drops import DroppedImages
 from gendiff_gui.latent.layout import LatentLayout
@@ -71,7 +72,7 @@ class LatentViews(LatentLayout):
         n = min(map_points, len(test))
         idx = np.sort(rng.choice(len(test), n, replace=False))
         labels = test.y if test.y is not None else np.full(len(test), -1, np.int64)
-        self._x_map, self._y_map = test.x[idx], labels[idx]
+        self._x_map, self._y_map = test.x[idx], labels[idx]  # as stored (uint8 grey levels): encoded chunk by chunk
         self._class_names = tuple(test.class_names)
         self._codes, self._hover = None, -1
         self.map.set_classes(self._class_names)
@@ -80,9 +81,9 @@ class LatentViews(LatentLayout):
         self.map.set_title(f"enc(x) of {n:,} test images{plane}")
         firsts = [int(np.argmax(labels == k)) for k in range(len(self._class_names)) if np.any(labels == k)]
         columns = (firsts or list(range(10)))[:10]
-        self._recon_x = test.x[columns, 0]
+        self._recon_x = test.floats(columns)[:, 0]
         self._recon_eps = rng.standard_normal(self._recon_x.shape).astype(np.float32)
-        self._picks.reset(config.latent_dim, [(test.x[i, 0], f"test image {i}") for i in (columns + [0, 1])[:2]])
+        self._picks.reset(config.latent_dim, [(test.floats(i)[0], f"test image {i}") for i in (columns + [0, 1])[:2]])
         self._prior_z = None
 
     def _empty_views(self) -> None:
@@ -154,7 +155,7 @@ class LatentViews(LatentLayout):
             return
         images = [p.image for p in self._picks.of_images()]
         if 0 <= self._hover < len(self._x_map):
-            images.append(self._x_map[self._hover, 0])
+            images.append(as_floats(self._x_map[self._hover, 0]))
         if not images:
             self.map.set_ellipses(np.zeros((0, 2)), np.zeros((0, 2, 2)))
             return

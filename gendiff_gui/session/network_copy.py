@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.data import as_floats
+
 
 def frozen_module(module: nn.Module) -> nn.Module:
     """An independent CPU copy of `module`, in eval mode with gradients off, for one thread (the GUI's or one
@@ -68,13 +70,13 @@ class NetworkCopy:
 
     @torch.inference_mode()
     def encode(self, x: np.ndarray) -> np.ndarray:
-        """Codes (n, d) of data x (n, *data_shape); the VAE's code is its posterior mean."""
-        return self.module().encode(torch.as_tensor(x, dtype=torch.float32)).numpy()
+        """Codes (n, d) of data x (n, *data_shape; uint8 images are grey levels); the VAE's code is its posterior mean."""
+        return self.module().encode(torch.as_tensor(as_floats(x), dtype=torch.float32)).numpy()
 
     @torch.inference_mode()
     def posterior(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """VAE only: (mu, sigma) of q(z|x), each (n, d)."""
-        mu, logvar = self.module().posterior(torch.as_tensor(x, dtype=torch.float32))
+        mu, logvar = self.module().posterior(torch.as_tensor(as_floats(x), dtype=torch.float32))
         return mu.numpy(), torch.exp(0.5 * logvar).numpy()
 
     @torch.inference_mode()

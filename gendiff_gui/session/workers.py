@@ -103,14 +103,17 @@ class CallWorker(Worker):
 
 
 def warm_up_torch() -> None:
-    """Do the lazy imports of torch's first optimiser step (about 1.2 s of torch._dynamo) now, not in a run's
-    first step, where a Stop or a closing window would have to wait for them. Run once per process as a
-    `CallWorker` job: `training_session.start_torch_warm_up`."""
+    """Do the first backward pass and optimiser step of the process (autograd's engine and its thread start, the
+    foreach kernels load) now, not in a run's first step. core.adam.Adam, the training loop's, imports no
+    torch._dynamo (torch.optim's first step would: 1-2 s and about 80 MB). Run once per process as a `CallWorker`
+    job: `training_session.start_torch_warm_up`."""
     import torch  # here, not at the top: app.py starts a job before torch is imported (its start-up prefetch)
 
+    from core.adam import Adam
+
     param = torch.zeros(1, requires_grad=True)
-    param.grad = torch.zeros(1)
-    torch.optim.Adam([param]).step()
+    (param * 2.0).sum().backward()
+    Adam([param]).step()
 
 
 @dataclass(frozen=True)

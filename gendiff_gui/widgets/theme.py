@@ -116,9 +116,16 @@ def themed_style_sheet(template: str, theme: Theme, **scales: float) -> str:
     return Template(template).substitute(accent=theme.accent, **sizes)
 
 
+_APPLIED = "gendiffTheme"  # the application's property: repr of the theme style_application applied last
+
+
 def style_application(app: QApplication, theme: Theme) -> None:
     """Style, palette and base font of the whole application; the window then calls every widget's one hook,
-    `apply_theme(theme)`, whose fonts follow from `scaled_font`."""
+    `apply_theme(theme)`, whose fonts follow from `scaled_font`. The theme already applied is not applied again
+    (each call restyles every widget: the window's first set_theme, after app.py's, cost 0.2-0.4 s of start-up)."""
+    if app.property(_APPLIED) == repr(theme):
+        return
+    app.setProperty(_APPLIED, repr(theme))
     app.setStyle("Fusion")
     app.setPalette(palette(theme))
     app.setFont(scaled_font(theme=theme))

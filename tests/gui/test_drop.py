@@ -26,7 +26,7 @@ def panel(shown_panel, vae) -> LatentPanel:
 
 
 def _digit_png(vae, path, index: int = 0, scale: int = 4):
-    pixels = (vae.test_data.x[index, 0] * 255).astype(np.uint8)
+    pixels = (vae.test_data.floats(index)[0] * 255).astype(np.uint8)
     Image.fromarray(pixels).resize((28 * scale, 28 * scale), Image.Resampling.BILINEAR).save(path)
     return path
 

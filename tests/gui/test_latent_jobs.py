@@ -20,7 +20,9 @@ from gendiff_gui.session.network_copy import NetworkCopy, frozen_module
 
 @torch.no_grad()
 def _codes(module, x: np.ndarray) -> np.ndarray:
-    return module.encode(torch.from_numpy(x)).numpy()
+    """The module's own codes; uint8 test images (grey levels) scaled to [0, 1] here, independently of core."""
+    pixels = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x
+    return module.encode(torch.from_numpy(pixels)).numpy()
 
 
 def _halved(snapshot: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -86,7 +86,7 @@ def test_reconstructions_show_x_the_noisy_x_and_its_decoding_with_the_live_sigma
     with torch.no_grad():
         expected = vae.module.decode(vae.module.encode(torch.from_numpy(noisy[:, None])))[:, 0].numpy()
     np.testing.assert_allclose(rec, expected, atol=1e-6)
-    labels = [int(vae.test_data.y[np.flatnonzero((vae.test_data.x[:, 0] == img).all(axis=(1, 2)))[0]]) for img in x]
+    labels = [int(vae.test_data.y[np.flatnonzero((vae.test_data.floats()[:, 0] == img).all(axis=(1, 2)))[0]]) for img in x]
     assert labels == list(range(10))  # one column per class
 
 

@@ -149,7 +149,7 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     panel.controls.mode.setCurrentIndex(panel.controls.mode.findData(FORWARD))
     _finish(qtbot, panel)
     forward = panel.trajectories[0]
-    chosen = mnist.test_data.x[7, 0]
+    chosen = mnist.test_data.floats(7)[0]
     assert forward[0].t == 0 and forward.last.t == 40 and len(forward) == 41
     for image in forward[0].x_t[:, 0]:  # (up to the float rounding of pixels -> [-1, 1] -> pixels)
         np.testing.assert_allclose(image, chosen, atol=1e-6)
@@ -222,8 +222,9 @@ def test_denoise_frames_from_x_T_is_the_sampler_and_forward_state_is_the_forward
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a.x_t, b.x_t)
         np.testing.assert_array_equal(a.x0_pred, b.x0_pred)
-    chain = list(exp.task.forward_frames(exp.test_data.x[:10], seed=9))
-    np.testing.assert_array_equal(forward_state(process, exp.test_data.x[:10], 9, 13).numpy(), chain[13].x_t)
+    x0 = exp.test_data.floats(slice(0, 10))
+    chain = list(exp.task.forward_frames(x0, seed=9))
+    np.testing.assert_array_equal(forward_state(process, x0, 9, 13).numpy(), chain[13].x_t)
     if process.fixed_steps:  # the lecture's sampler: every step from t, and no other step count
         assert process.reverse_timesteps(None, start=23) == list(range(23, -1, -1))
         with pytest.raises(ValueError):

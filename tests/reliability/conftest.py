@@ -140,7 +140,7 @@ def drop(window) -> Dropper:
 def _digit_png(path: Path, index: int = 0, scale: int = 3) -> Path:
     from core.data import load_dataset
 
-    pixels = (load_dataset("mnist", "test", seed=0).x[index, 0] * 255).astype(np.uint8)
+    pixels = (load_dataset("mnist", "test", seed=0).floats(index)[0] * 255).astype(np.uint8)
     Image.fromarray(pixels).resize((28 * scale, 28 * scale), Image.Resampling.BILINEAR).save(path)
     return path
 

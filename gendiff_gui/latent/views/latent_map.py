@@ -5,8 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
-from superqt.utils import qdebounced
 
+from gendiff_gui.widgets.pacing import debounced
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 # tab10 (matplotlib's default cycle): ten hues that stay apart for most colour-blind viewers and on projectors;
@@ -111,9 +111,8 @@ class LatentMapView(QWidget):
         self._brush_table = np.zeros(0, dtype=object)
         self._brushes: list | None = None
         self._hover_index = -1
-        # one view_range_changed once a pan or zoom has rested for debounce_ms (superqt's debounce)
-        self._range_rested = qdebounced(lambda: self.view_range_changed.emit(self.view_range()),
-                                        timeout=debounce_ms, parent=self)
+        # one view_range_changed once a pan or zoom has rested for debounce_ms
+        self._range_rested = debounced(lambda: self.view_range_changed.emit(self.view_range()), debounce_ms, self)
         self.box.sigRangeChanged.connect(lambda *_: self._range_rested())
         scene = self.canvas.scene()
         scene.sigMouseClicked.connect(self._on_click)
