@@ -4,6 +4,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from pathlib import Path
+
+# The tree this script lives in, not an installed copy (`python benchmarks/x.py` puts only benchmarks/ on the path,
+# so `import core` found whichever checkout pip's editable install points at).
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path[:2]:
+    sys.path.insert(1, ROOT)
 
 
 def application(platform: str | None = None):

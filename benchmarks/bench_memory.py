@@ -17,6 +17,7 @@ import os
 import sys
 import time
 
+import _window  # noqa: F401  (first: puts this tree's core/ and gendiff_gui/ on the path)
 from _report import print_result  # benchmarks/ is on sys.path when a script runs
 
 GOAL_MB = 450.0
@@ -54,9 +55,7 @@ def main() -> None:
     import torch  # noqa: F401
 
     steps.mark("torch")
-    from _window import application
-
-    app = application()
+    app = _window.application()
     import pyqtgraph  # noqa: F401
 
     steps.mark("qt")
@@ -96,6 +95,7 @@ def main() -> None:
         "rss_end_mb": round(status_mb("VmRSS"), 1),
         **steps.rows,
         "trained_steps": step,
+        "torch_dynamo_imported": "torch._dynamo" in sys.modules,  # torch.optim's first step would import it (~80 MB)
         "lesson": args.lesson,
         "seconds": args.seconds,
         "torch_threads": threads,

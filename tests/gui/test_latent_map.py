@@ -13,6 +13,12 @@ from gendiff_gui.latent.panel import install
 from gendiff_gui.latent.views.manifold import grid_points
 
 
+def _pixels(grey_levels: np.ndarray) -> np.ndarray:
+    """The map keeps its test images as uint8 grey levels g; as numbers they are g / 255 (float32)."""
+    assert grey_levels.dtype == np.uint8
+    return np.divide(grey_levels, np.float32(255), dtype=np.float32)
+
+
 @torch.no_grad()
 def _decode(experiment, z) -> np.ndarray:
     return experiment.module.decode(torch.as_tensor(np.asarray(z, np.float32).reshape(1, -1)))[0, 0].numpy()
@@ -75,7 +81,7 @@ def test_hover_shows_the_nearest_test_image(qtbot, shown_panel, vae):
     a, b = _map_point_at(panel, pixel)
     d = ((xy[:, 0] - a) / (x1 - x0)) ** 2 + ((xy[:, 1] - b) / (y1 - y0)) ** 2
     nearest = int(np.argmin(d))
-    np.testing.assert_array_equal(panel.nearest_tile.shown(), panel._x_map[nearest, 0])
+    np.testing.assert_array_equal(panel.nearest_tile.shown(), _pixels(panel._x_map[nearest, 0]))
 
 
 def test_the_manifold_is_the_decoded_grid_of_the_visible_region_and_follows_zoom(qtbot, shown_panel, vae):
@@ -116,7 +122,7 @@ def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window, s
     after = panel.map.points()
     assert np.abs(after - before).max() > 1e-3  # the clusters moved
     with torch.no_grad():
-        expected = window.session.experiment.module.encode(torch.from_numpy(panel._x_map)).numpy()
+        expected = window.session.experiment.module.encode(torch.from_numpy(_pixels(panel._x_map))).numpy()
     np.testing.assert_allclose(after, expected, atol=1e-5)  # ... to the codes of the final weights
 
 
@@ -146,7 +152,7 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, shown_panel, vae):
     qtbot.mouseMove(panel.map.canvas.viewport(), _pixel_of(panel, *xy[central]))
     qtbot.waitUntil(lambda: panel._hover >= 0, timeout=8000)
     with torch.no_grad():
-        mu, logvar = vae.module.posterior(torch.from_numpy(panel._x_map[panel._hover: panel._hover + 1]))
+        mu, logvar = vae.module.posterior(torch.from_numpy(_pixels(panel._x_map[panel._hover: panel._hover + 1])))
     mu, sigma = mu[0].numpy(), torch.exp(0.5 * logvar[0]).numpy()
     x, y = panel.map.ellipses.getData()
     rings = np.split(np.stack([x, y], 1), np.flatnonzero(np.isnan(x)))  # every ring after the first starts with NaN
