@@ -6,6 +6,7 @@ process in code space (core.diffusion.sampling, classifier-free guidance include
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -29,6 +30,31 @@ LATENT_LAYERS = 4
 LATENT_OCTAVES = 0
 
 
+_CODE_CACHE: dict[tuple[str, str, int], np.ndarray] = {}  # (auto-encoder sha256, data name, n) -> raw codes
+_CODE_CACHE_LOCK = threading.Lock()
+_KEY_LOCKS: dict[tuple[str, str, int], threading.Lock] = {}
+_CODE_CACHE_SIZE = 4
+
+
+def encoded_codes(codes: CodeSpace, images: ArrayDataset, autoencoder_sha256: str) -> np.ndarray:
+    """Raw codes z = enc(x) of a data set, encoded once per process for each auto-encoder (keyed by its weights'
+    sha256): a retrained or reset latent model, or the window warming up before Train, finds them ready."""
+    key = (autoencoder_sha256, images.name, len(images))
+    with _CODE_CACHE_LOCK:
+        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with key_lock:  # a second caller for the same codes waits for the first instead of encoding them again
+        with _CODE_CACHE_LOCK:
+            cached = _CODE_CACHE.get(key)
+        if cached is not None:
+            return cached
+        z = codes.encode(torch.from_numpy(images.x)).numpy()
+        with _CODE_CACHE_LOCK:
+            if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
+                _CODE_CACHE.pop(next(iter(_CODE_CACHE)))
+            _CODE_CACHE[key] = z
+    return z
+
+
 class LatentDiffusionModule(nn.Module):
     """What a latent checkpoint stores: the code denoiser (`denoiser`, trained) and the frozen `codes` space
     (auto-encoder weights, m, s)."""
@@ -42,9 +68,11 @@ class LatentDiffusionModule(nn.Module):
 class LatentDiffusionTask:
     """The Task of a latent diffusion: `module` (a LatentDiffusionModule), `process` (a NoiseProcess over codes)."""
 
-    def __init__(self, module: LatentDiffusionModule, process, cond_drop: float = 0.1) -> None:
+    def __init__(self, module: LatentDiffusionModule, process, cond_drop: float = 0.1,
+                 autoencoder_sha256: str = "") -> None:
         self.module = module
         self.process = process
+        self.autoencoder_sha256 = autoencoder_sha256  # the frozen auto-encoder's identity (keys its code cache)
         self.diffusion = DiffusionTask(module.denoiser, process, cond_drop)
         self._train_codes: ArrayDataset | None = None
 
@@ -68,10 +96,10 @@ class LatentDiffusionTask:
         """The training images as raw codes (encoded once and kept); fits m, s on them when not fitted yet
         (a reopened model keeps the m, s it was trained with)."""
         if self._train_codes is None or len(self._train_codes) != len(images):
-            z = self.codes.encode(torch.from_numpy(images.x))
+            z = encoded_codes(self.codes, images, self.autoencoder_sha256)
             if not int(self.codes.fitted):
-                self.codes.fit(z)
-            self._train_codes = ArrayDataset(x=z.numpy(), y=images.y, kind="points", class_names=images.class_names,
+                self.codes.fit(torch.from_numpy(z))
+            self._train_codes = ArrayDataset(x=z, y=images.y, kind="points", class_names=images.class_names,
                                              name=f"{images.name} codes")
         return self._train_codes
 
@@ -118,4 +146,4 @@ def build_latent_diffusion(config: ExperimentConfig, data_shape: Sequence[int], 
     decay = ema_decay(config, (d,))
     denoiser = EMADenoiser(net, decay) if decay > 0 else net
     module = LatentDiffusionModule(denoiser, CodeSpace(autoencoder, d))
-    return LatentDiffusionTask(module.to(config.device), process, config.cond_drop)
+    return LatentDiffusionTask(module.to(config.device), process, config.cond_drop, config.autoencoder_sha256)

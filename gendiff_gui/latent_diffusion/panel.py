@@ -13,9 +13,10 @@ import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPushButton, QVBoxLayout, QWidget)
 
+from core.latent_diffusion.task import encoded_codes
 from core.quality.comparison import quick_sampler
 from gendiff_gui.diffusion.run_controller import RunController, RunSettings
 from gendiff_gui.diffusion.views.particles import TRAIL_COLORS, DotCloudItem
@@ -72,7 +73,7 @@ class LatentDiffusionPanel(QWidget):
         self.map = LatentMapView()
         self.map.hint.setText("dots: the reverse run's particles z_t, from noise (t = T) into the clusters of the "
                               "encoded test digits; ringed: the tracked particles decoded on the right")
-        self.cloud = DotCloudItem(color="#111111", size=4.0, alpha=150)
+        self.cloud = DotCloudItem(color="#111111", size=5.0, alpha=200)
         self.cloud.setZValue(10)
         self.map.box.addItem(self.cloud, ignoreBounds=True)
         colors = TRAIL_COLORS[:TRACKED]
@@ -110,22 +111,15 @@ class LatentDiffusionPanel(QWidget):
         form = QFormLayout()
         form.addRow("Class", self.class_box)
         form.addRow("Guidance w", self.guidance)
-        self.tiles = [ImageTile("", min_px=64) for _ in range(TRACKED)]
-        for tile, color in zip(self.tiles, colors):
-            tile.set_caption("●")
-            tile.caption.setStyleSheet(f"color: {color}")
-            tile.setToolTip("dec(z_t): this tracked particle decoded at the scrubber's t")
-        grid = QGridLayout()
-        for i, tile in enumerate(self.tiles):
-            grid.addWidget(tile, i // 2, i % 2)
-        self.tiles_title = QLabel("dec(z_t) of the tracked particles")
-        self.tiles_title.setWordWrap(True)
+        bullets = " ".join(f'<span style="color: {c}">●</span>' for c in colors)
+        self.decoded = ImageTile(f"dec(z<sub>t</sub>) of the tracked particles {bullets}", pad=2, min_px=120)
+        self.decoded.setToolTip("the tracked particles decoded at the scrubber's t, in the order of their colours "
+                                "(left to right, top to bottom)")
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(self.follow)
         side.addWidget(self.resample_button)
-        side.addWidget(self.tiles_title)
-        side.addLayout(grid, 1)
+        side.addWidget(self.decoded, 1)
         side.addWidget(self.fcd_button)
         side.addWidget(self.fcd_label)
         self.side = QWidget()
@@ -159,10 +153,8 @@ class LatentDiffusionPanel(QWidget):
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         self.map.apply_theme(theme)
         self.scrubber.apply_theme(theme)
-        for tile in self.tiles:
-            tile.apply_theme(theme)
-        for label in (self.fcd_label, self.tiles_title):
-            label.setFont(scaled_font(0.95))
+        self.decoded.apply_theme(theme)
+        self.fcd_label.setFont(scaled_font(0.95))
 
     def exportable_plots(self) -> dict[str, object]:
         return {"latent diffusion map": self.map.plot}
@@ -200,6 +192,8 @@ class LatentDiffusionPanel(QWidget):
         autoencoder = frozen_module(experiment.module.codes.autoencoder)
         self._map_labels = labels
         self._start_job("map", lambda: _encode_map(autoencoder, images))
+        codes, train, sha = frozen_module(experiment.module.codes), experiment.train_data, experiment.config.autoencoder_sha256
+        self._start_job("warm-up", lambda: encoded_codes(codes, train, sha) is None)  # Train then finds the codes
         self.resample()
 
     def set_snapshot(self, snapshot: dict[str, np.ndarray]) -> None:
@@ -254,6 +248,7 @@ class LatentDiffusionPanel(QWidget):
     def _on_map_codes(self, z: np.ndarray) -> None:
         self._plane.fit(z)
         self.map.set_points(self._plane.to_map(z), self._map_labels)
+        self.map.scatter.setOpacity(0.45)  # the codes behind, the particles in front
         self.map.fit_view()
         self._show()
 
@@ -291,8 +286,7 @@ class LatentDiffusionPanel(QWidget):
         paths = np.stack([self.particles_on_map(j)[:TRACKED] for j in range(index + 1)], axis=1)
         for trail, path in zip(self.trails, paths):
             trail.setData(path[:, 0], path[:, 1])
-        for tile, image in zip(self.tiles, self.tracked_images()):
-            tile.set_image(image)
+        self.decoded.set_images(self.tracked_images(), cols=3)
         frame = trajectories[0][index]
         label = self.class_box.currentText() if self.class_box.currentData() is not None else "any class"
         self.map.set_title(f"t = {frame.t}  ·  {label}, w = {self.guidance.value():g}")
