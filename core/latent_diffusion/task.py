@@ -7,7 +7,7 @@ process in code space (core.diffusion.sampling, classifier-free guidance include
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -36,9 +36,11 @@ _KEY_LOCKS: dict[tuple[str, str, int], threading.Lock] = {}
 _CODE_CACHE_SIZE = 4
 
 
-def encoded_codes(codes: CodeSpace, images: ArrayDataset, autoencoder_sha256: str) -> np.ndarray:
+def encoded_codes(codes: CodeSpace, images: ArrayDataset, autoencoder_sha256: str,
+                  should_stop: Callable[[], bool] | None = None, chunk: int = 2048) -> np.ndarray | None:
     """Raw codes z = enc(x) of a data set, encoded once per process for each auto-encoder (keyed by its weights'
-    sha256): a retrained or reset latent model, or the window warming up before Train, finds them ready."""
+    sha256): a retrained or reset latent model, or the window warming up before Train, finds them ready.
+    `should_stop` is asked between chunks: when it says so, nothing is cached and None comes back."""
     key = (autoencoder_sha256, images.name, len(images))
     with _CODE_CACHE_LOCK:
         key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
@@ -47,7 +49,12 @@ def encoded_codes(codes: CodeSpace, images: ArrayDataset, autoencoder_sha256: st
             cached = _CODE_CACHE.get(key)
         if cached is not None:
             return cached
-        z = codes.encode(torch.from_numpy(images.x)).numpy()
+        parts = []
+        for start in range(0, len(images), chunk):
+            if should_stop is not None and should_stop():
+                return None
+            parts.append(codes.encode(torch.from_numpy(images.x[start : start + chunk])).numpy())
+        z = np.concatenate(parts) if parts else np.zeros((0, codes.latent_dim), np.float32)
         with _CODE_CACHE_LOCK:
             if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
                 _CODE_CACHE.pop(next(iter(_CODE_CACHE)))

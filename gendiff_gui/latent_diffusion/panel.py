@@ -26,7 +26,7 @@ from gendiff_gui.latent.views.latent_map import LatentMapView
 from gendiff_gui.latent_diffusion.code_runs import code_space_model, denoiser_weights
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import NetworkCopy, frozen_module
-from gendiff_gui.session.workers import CallWorker
+from gendiff_gui.session.workers import CallWorker, Worker
 from gendiff_gui.widgets.image_tile import ImageTile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -51,6 +51,18 @@ def _fcd(module, process, dataset: str, seed: int) -> tuple[float, float]:
     sampler, steps = quick_sampler(process)
     images = LatentDiffusionTask(module, process).sample(FCD_SAMPLES, sampler=sampler, steps=steps, seed=seed)
     return fcd_to_test(images, dataset), fcd_floor(dataset)
+
+
+class _CodeWarmUp(Worker):
+    """Encodes the training images into the process's code cache (core.latent_diffusion.task.encoded_codes), in
+    chunks, stopping between them when asked (closing the window mid-way exits at once)."""
+
+    def __init__(self, codes, data, sha256: str) -> None:
+        super().__init__()
+        self._codes, self._data, self._sha = codes, data, sha256
+
+    def work(self) -> None:
+        encoded_codes(self._codes, self._data, self._sha, should_stop=lambda: self.stop_requested)
 
 
 class LatentDiffusionPanel(QWidget):
@@ -192,8 +204,9 @@ class LatentDiffusionPanel(QWidget):
         autoencoder = frozen_module(experiment.module.codes.autoencoder)
         self._map_labels = labels
         self._start_job("map", lambda: _encode_map(autoencoder, images))
-        codes, train, sha = frozen_module(experiment.module.codes), experiment.train_data, experiment.config.autoencoder_sha256
-        self._start_job("warm-up", lambda: encoded_codes(codes, train, sha) is None)  # Train then finds the codes
+        warm_up = _CodeWarmUp(frozen_module(experiment.module.codes), experiment.train_data,
+                              experiment.config.autoencoder_sha256)
+        self._start_job("warm-up", worker=warm_up)  # Train then finds the training codes ready
         self.resample()
 
     def set_snapshot(self, snapshot: dict[str, np.ndarray]) -> None:
@@ -292,12 +305,13 @@ class LatentDiffusionPanel(QWidget):
         self.map.set_title(f"t = {frame.t}  ·  {label}, w = {self.guidance.value():g}")
 
     # ----- background work -----
-    def _start_job(self, name: str, fn) -> None:
-        """Run fn() in a worker; its result comes back to `_on_job_result` on the GUI thread (a bound slot: queued),
-        tagged with its name and the model it was started for."""
+    def _start_job(self, name: str, fn=None, worker: Worker | None = None) -> None:
+        """Run fn() in a worker (or `worker` itself); fn's result comes back to `_on_job_result` on the GUI thread
+        (a bound slot: queued), tagged with its name and the model it was started for."""
         tag = self._tag
-        worker = CallWorker(lambda: (name, tag, fn()))
-        worker.returned.connect(self._on_job_result)
+        if worker is None:
+            worker = CallWorker(lambda: (name, tag, fn()))
+            worker.returned.connect(self._on_job_result)
         worker.failed.connect(self._on_job_failed)
         job = Job(f"latent-{name}", worker, self)
         job.finished.connect(self._on_job_finished)
