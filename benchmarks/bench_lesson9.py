@@ -45,27 +45,31 @@ def main() -> None:
     want = panel.class_box.currentData()
     window.session.train()
     t0 = time.perf_counter()
-    state = {"share": 0.0, "seconds": None}
+    state = {"share": 0.0, "seconds": None, "history": []}
 
-    def landed() -> bool:
-        done = [t for t in panel.trajectories if t.complete and len(t)]
-        if done and panel.has_model:
-            u = torch.from_numpy(np.asarray(done[0].last.x_t, np.float32))
-            images = panel._codes().decode(u).clamp(0, 1).numpy()
-            state["share"] = float((classify(classifier, images) == want).mean())
+    def on_run_finished(_run: int) -> None:
+        """Read the final particles of every run the moment it completes (Follow training restarts it soon)."""
+        trajectory = panel.trajectories[0] if panel.trajectories else None
+        if trajectory is None or not len(trajectory) or not panel.has_model or state["seconds"] is not None:
+            return
+        u = torch.from_numpy(np.asarray(trajectory.last.x_t, np.float32))
+        images = panel._codes().decode(u).clamp(0, 1).numpy()
+        state["share"] = float((classify(classifier, images) == want).mean())
+        now = time.perf_counter() - t0
+        state["history"].append((round(now, 1), window.session.experiment.steps_done, round(state["share"], 3)))
         if state["share"] >= args.share:
-            state["seconds"] = time.perf_counter() - t0
-            return True
-        return time.perf_counter() - t0 > args.limit
+            state["seconds"] = now
 
-    run_until(landed, args.limit + 30.0, poll_ms=500)
+    panel.runs.run_finished.connect(on_run_finished)
+    run_until(lambda: state["seconds"] is not None or time.perf_counter() - t0 > args.limit, args.limit + 30.0)
     steps = window.session.experiment.steps_done if window.session.experiment is not None else 0
     if args.shot is not None:
         run_until(lambda: panel.scrubber.at_end, 10.0)
         window.grab().save(str(args.shot))
     result = {"benchmark": "lesson9", "class": want, "seconds_to_class": state["seconds"],
               "share_of_class": round(state["share"], 3), "goal_s": 60, "threads": threads,
-              "load_avg": [round(v, 2) for v in os.getloadavg()], "shot": str(args.shot) if args.shot else None}
+              "load_avg": [round(v, 2) for v in os.getloadavg()],
+              "history (s, steps, share)": state["history"][-8:], "shot": str(args.shot) if args.shot else None}
     window.session.stop()
     window.close()
     print_result(result, args.json)

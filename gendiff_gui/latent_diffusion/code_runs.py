@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 
 DENOISER_PREFIX = "denoiser."  # the code denoiser's weights inside a LatentDiffusionModule's state dict
+NO_MODEL = SimpleNamespace(config=SimpleNamespace(family=None))  # RunController.set_experiment(NO_MODEL): no runs
 
 
 def code_space_model(experiment) -> SimpleNamespace:

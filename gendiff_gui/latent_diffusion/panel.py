@@ -23,7 +23,7 @@ from gendiff_gui.diffusion.views.particles import TRAIL_COLORS, DotCloudItem
 from gendiff_gui.diffusion.views.scrubber import Scrubber
 from gendiff_gui.latent.plane import LatentPlane
 from gendiff_gui.latent.views.latent_map import LatentMapView
-from gendiff_gui.latent_diffusion.code_runs import code_space_model, denoiser_weights
+from gendiff_gui.latent_diffusion.code_runs import NO_MODEL, code_space_model, denoiser_weights
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import NetworkCopy, frozen_module
 from gendiff_gui.session.workers import CallWorker, Worker
@@ -177,7 +177,7 @@ class LatentDiffusionPanel(QWidget):
         self._tag += 1
         if experiment.config.family != FAMILY:
             self._net = None
-            self.runs.set_experiment(experiment)  # not a diffusion of its own: no runs any more
+            self.runs.set_experiment(NO_MODEL)  # not a latent model: no runs any more (and no copy of it)
             self.scrubber.pause()
             self.scrubber.clear()
             return
