@@ -9,7 +9,8 @@ from typing import Any
 AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
 DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion")
-ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS
+LATENT_DIFFUSION_MODELS = ("latent-diffusion",)  # a diffusion over a frozen auto-encoder's codes
+ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS
 MAX_TIMESTEPS = 100_000
 
 MODEL_DESCRIPTIONS = {
@@ -20,17 +21,20 @@ MODEL_DESCRIPTIONS = {
     "conv-vae": "convolutional variational auto-encoder",
     "diffusion": "DDPM / DDIM denoising diffusion (variance preserving, epsilon prediction)",
     "gaussian-diffusion": "the lecture's Gaussian diffusion x_{t+dt} = x_t + N(0, sigma^2 dt)",
+    "latent-diffusion": "diffusion over the standardised codes of a frozen auto-encoder, decoded by its decoder",
 }
 
 
 def model_family(model: str) -> str:
-    """'autoencoder', 'vae' or 'diffusion' for a model name."""
+    """'autoencoder', 'vae', 'diffusion' or 'latent-diffusion' for a model name."""
     if model in AUTOENCODER_MODELS:
         return "autoencoder"
     if model in VAE_MODELS:
         return "vae"
     if model in DIFFUSION_MODELS:
         return "diffusion"
+    if model in LATENT_DIFFUSION_MODELS:
+        return "latent-diffusion"
     raise ValueError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
 
 
@@ -56,6 +60,11 @@ class ExperimentConfig:
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
     ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.99 points, 0.999 images; 0: off
+    # latent diffusion: the noise process over the codes (a model name build_process takes) and the frozen auto-encoder
+    latent_process: str = "diffusion"
+    autoencoder: str = ""  # where the auto-encoder came from (a bundled file's name or the user's path); "" = default
+    autoencoder_config: str = ""  # the auto-encoder's own ExperimentConfig as JSON (rebuilds its architecture)
+    autoencoder_sha256: str = ""  # sha256 of its weights (core.latent_diffusion.autoencoder_link.weights_sha256)
     # optimisation
     lr: float = 1e-3
     batch_size: int = 128

@@ -23,7 +23,25 @@ def evaluate(exp: Experiment, seed: int = 0) -> dict[str, float]:
         if family == "vae":
             out.update(metrics.vae_nelbo(exp.module, x_test, seed=seed))
         return out
+    if family == "latent-diffusion":
+        return evaluate_latent_diffusion(exp, seed=seed)
     return evaluate_diffusion(exp, seed=seed)
+
+
+def evaluate_latent_diffusion(exp: Experiment, seed: int = 0) -> dict[str, float]:
+    """Held-out denoising loss in code space, the FCD of FCD_SAMPLES unconditional samples and its floor; for a
+    conditional model the mean and the worst class's guided accuracy (100 a class, w = 3, read by the classifier)."""
+    from core.digit_classifier import guided_accuracy, train_classifier
+    from core.quality.comparison import fcd_floor, model_fcd, quick_sampler
+
+    sampler, steps = quick_sampler(exp.task.process)
+    out = {"test_loss": test_denoising_loss(exp, seed),
+           "fcd": model_fcd(exp, seed, sampler=sampler, steps=steps), "fcd_floor": fcd_floor(exp.config.dataset)}
+    if exp.task.conditional:
+        per_class = guided_accuracy(exp.task, train_classifier(exp.config.dataset), exp.train_data.num_classes,
+                                    sampler=sampler, steps=steps, seed=seed)
+        out.update(guided_accuracy=float(np.mean(per_class)), guided_accuracy_min=float(np.min(per_class)))
+    return out
 
 
 @torch.no_grad()

@@ -40,6 +40,10 @@ def build_task(config: ExperimentConfig, data_shape: tuple[int, ...], num_classe
                        config.noise_sigma)
     if model == "conv-vae":
         return VAETask(conv_vae(data_shape, config.latent_dim), config.beta, config.noise_sigma)
+    if config.family == "latent-diffusion":
+        from core.latent_diffusion.task import build_latent_diffusion
+
+        return build_latent_diffusion(config, data_shape, num_classes)
     from core.diffusion.task import build_diffusion  # imported lazily: auto-encoder users never pay for it
 
     return build_diffusion(config, data_shape, num_classes)
@@ -82,9 +86,18 @@ class Experiment:
     def create(cls, config: ExperimentConfig, points: np.ndarray | None = None) -> "Experiment":
         """Load the data of `config.dataset` (or the user's `points`) and build a fresh, seeded network."""
         config = config.validate()
+        linked = None
+        if config.family == "latent-diffusion":  # the frozen auto-encoder under it (default: bundled for the data)
+            from core.latent_diffusion.autoencoder_link import load_autoencoder, with_autoencoder
+
+            linked = load_autoencoder(config.autoencoder, config.dataset)
+            config = with_autoencoder(config, linked)
         train_data = load_dataset(config.dataset, "train", seed=config.seed, points=points)
         test_data = load_dataset(config.dataset, "test", seed=config.seed, points=points)
-        return cls._assemble(config, train_data, test_data)
+        exp = cls._assemble(config, train_data, test_data)
+        if linked is not None:
+            load_state_into(exp.module.codes.autoencoder, linked.state, "auto-encoder")
+        return exp
 
     @classmethod
     def _assemble(cls, config: ExperimentConfig, train_data: ArrayDataset, test_data: ArrayDataset) -> "Experiment":
@@ -118,6 +131,10 @@ class Experiment:
             if points is None and meta.get("points") is not None:
                 points = np.asarray(meta["points"], dtype=np.float32)
             config = config.validate()
+            if config.family == "latent-diffusion":  # it must carry the very auto-encoder it records
+                from core.latent_diffusion.autoencoder_link import check_carried
+
+                check_carried(config, ckpt.state)
             train_data = load_dataset(config.dataset, "train", seed=config.seed, points=points)
             test_data = load_dataset(config.dataset, "test", seed=config.seed, points=points)
             with torch.device("meta"):
@@ -142,7 +159,10 @@ class Experiment:
         return self
 
     def batches(self, seed: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-        return batches(self.train_data, self.config.batch_size, self.config.seed if seed is None else seed)
+        data = self.train_data
+        if hasattr(self.task, "training_set"):  # a task that trains on a transform of the data (latent codes)
+            data = self.task.training_set(data)
+        return batches(data, self.config.batch_size, self.config.seed if seed is None else seed)
 
     def train(self, *, steps: int | None = None, seconds: float | None = None,
               stop: threading.Event | None = None, snapshot_every_s: float = 0.25) -> Iterator[TrainEvent]:

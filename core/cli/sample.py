@@ -1,4 +1,5 @@
-"""`gendiff sample`: generate from a diffusion checkpoint, step by step from pure noise, to .npy or a .png grid."""
+"""`gendiff sample`: generate from a diffusion checkpoint, step by step from pure noise (a latent diffusion in code
+space, then its decoder), or a VAE's decoded prior samples, to .npy or a .png grid."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ MAX_TRAJECTORY_FRAMES = 101
 def add_sample_parser(sub: argparse._SubParsersAction) -> None:
     from core.diffusion.sampling import SAMPLERS
 
-    p = sub.add_parser("sample", help="generate samples from a diffusion checkpoint")
+    p = sub.add_parser("sample", help="generate samples from a diffusion, latent diffusion or VAE checkpoint")
     p.add_argument("checkpoint", type=Path)
     p.add_argument("--n", type=int, default=64, help="how many samples")
     p.add_argument("--sampler", choices=SAMPLERS, default=None,
@@ -57,10 +58,32 @@ def _write(out: Path, samples: np.ndarray) -> None:
     if out.suffix == ".npy":
         np.save(out, samples)
     elif out.suffix == ".png":
-        img = Image.fromarray(image_grid(samples)) if samples.ndim == 4 else scatter_png(samples)
+        images = samples.reshape(len(samples), 1, *samples.shape[-2:]) if samples.ndim >= 3 else None
+        img = Image.fromarray(image_grid(images)) if images is not None else scatter_png(samples)
         img.save(out)
     else:
         raise UserError(f"--out must end in .npy or .png, not {out.suffix or 'nothing'}")
+
+
+def _as_saved(samples: np.ndarray) -> np.ndarray:
+    """What a .npy holds: images (n, 1, H, W) as (n, H, W) in [0, 1]; points as they are."""
+    return samples[:, 0] if samples.ndim == 4 and samples.shape[1] == 1 else samples
+
+
+def _sample_vae_prior(args: argparse.Namespace, exp) -> int:
+    """A VAE's decoded prior samples x = dec(z), z ~ N(0, I) (seeded), written as a diffusion's samples are."""
+    from core.quality.samples import vae_prior_images
+
+    if args.label is not None or args.trajectory:
+        raise UserError(f"{args.checkpoint} is a VAE: it samples its prior, with no --class or --trajectory")
+    if exp.train_data.kind != "image":
+        raise UserError(f"{args.checkpoint} was trained on 2-D points; `gendiff sample` of a VAE writes images")
+    samples = _as_saved(vae_prior_images(exp.module, args.n, seed=args.seed))
+    _write(args.out, samples)
+    result = {"checkpoint": str(args.checkpoint), "out": str(args.out), "n": args.n, "sampler": "vae-prior",
+              "shape": list(samples.shape)}
+    print(json.dumps(result) if args.json else f"wrote {args.n} samples to {args.out}")
+    return 0
 
 
 def run_sample(args: argparse.Namespace) -> int:
@@ -75,8 +98,11 @@ def run_sample(args: argparse.Namespace) -> int:
     if args.out.suffix not in (".npy", ".png"):
         raise UserError(f"--out must end in .npy or .png, not {args.out.suffix or 'nothing'}")
     exp = Experiment.from_checkpoint(args.checkpoint)
-    if exp.family != "diffusion":
-        raise UserError(f"{args.checkpoint} is a {exp.config.model} model; `gendiff sample` needs a diffusion model")
+    if exp.family == "vae":
+        return _sample_vae_prior(args, exp)
+    if exp.family not in ("diffusion", "latent-diffusion"):
+        raise UserError(f"{args.checkpoint} is a {exp.config.model} model; `gendiff sample` needs a diffusion model "
+                        "or a VAE")
     if args.label is not None and not getattr(exp.task, "conditional", False):
         raise UserError(f"{args.checkpoint} is not class-conditional; --class needs a model trained with --conditional")
     if args.label is not None and not 0 <= args.label < exp.train_data.num_classes:
@@ -98,10 +124,13 @@ def run_sample(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from exc
     assert last is not None
-    _write(args.out, last.x_t)
+    samples = last.x_t
+    if exp.family == "latent-diffusion":  # frames live in code space: the frozen decoder makes the images (n, H, W)
+        samples = _as_saved(exp.task.decode(samples))
+    _write(args.out, samples)
     result = {"checkpoint": str(args.checkpoint), "out": str(args.out), "n": args.n,
               "sampler": sampler,
-              "shape": list(last.x_t.shape)}
+              "shape": list(samples.shape)}
     if args.trajectory:
         keep = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), MAX_TRAJECTORY_FRAMES)).round().astype(int))
         path = args.out.with_suffix(".trajectory.npz")

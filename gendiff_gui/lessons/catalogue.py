@@ -1,4 +1,4 @@
-"""The lesson catalogue: the lecture's eight ideas in order, each a bundled model, the views to show and a caption.
+"""The lesson catalogue: the lecture's ideas in order (its eight, then the two halves joined), each a bundled model, the views to show and a caption.
 
 Data only (no Qt): `runner.py` opens a lesson in the window, `start_page.py` lists them, README.md
 describes them for a teacher. A lesson names a bundled checkpoint (`resources/models/<name>.safetensors`); when
@@ -19,6 +19,7 @@ from core.defaults import defaults_for
 from core.paths import MODELS_DIR
 
 LATENT, DIFFUSION = "Latent space", "Diffusion"  # the window's view tabs (names given by the panels' install)
+LATENT_DIFFUSION = "Latent diffusion"
 CLICK = "click"
 
 
@@ -130,6 +131,21 @@ LESSONS: tuple[Lesson, ...] = (
         controls=((DIFFUSION, "controls.sampler", "ddim"), (DIFFUSION, "controls.steps", 50)),
         sees="16 digits of the chosen class appearing from noise (DDIM, 50 steps), each beside its predicted x₀",
         clicks="pick a class, drag the guidance w (0: any digit, 1: conditional, 3: very typical)"),
+    Lesson(
+        9, "Latent diffusion: both halves joined",
+        idea="Diffuse the auto-encoder's codes instead of the pixels: a small denoiser learns 16 numbers per "
+             "digit in a minute, and the frozen decoder turns its samples into images (how Stable Diffusion works).",
+        formula="u = (enc(x) − m) / s,   min<sub>θ</sub> E ‖ ε − ε<sub>θ</sub>(u<sub>t</sub>, t, y) ‖²,   "
+                "x̂ = dec(s · û<sub>0</sub> + m)",
+        checkpoint=None,
+        config=_config(model="latent-diffusion", dataset="mnist", conditional=True),
+        view=LATENT_DIFFUSION,
+        controls=((LATENT_DIFFUSION, "class_box", 3), (LATENT_DIFFUSION, "guidance", 3),
+                  (LATENT_DIFFUSION, "follow", True)),
+        sees="the codes of the test digits on the bundled conv auto-encoder's latent map (PCA plane of d = 16), "
+             "particles moving from noise into the chosen class's cluster, six of them decoded as they go",
+        clicks="press Train: within a minute the particles land in the cluster of the chosen class and decode "
+               "to its digits; change the class or w; Measure FCD"),
 )
 
 

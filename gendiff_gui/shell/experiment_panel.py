@@ -22,8 +22,8 @@ def model_available(model: str) -> bool:
 
 
 def dataset_fits(model: str, dataset: str) -> bool:
-    """Convolutional models only take 28x28 images."""
-    return dataset in IMAGE_DATASETS or not model.startswith("conv-")
+    """Convolutional models (and a latent diffusion, over an image auto-encoder's codes) only take 28x28 images."""
+    return dataset in IMAGE_DATASETS or not (model.startswith("conv-") or model == "latent-diffusion")
 
 
 def _editor(field: Field) -> QWidget:

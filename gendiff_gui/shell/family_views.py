@@ -28,6 +28,8 @@ def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there)."""
     from gendiff_gui.diffusion import panel as diffusion_panel
     from gendiff_gui.latent import panel as latent_panel
+    from gendiff_gui.latent_diffusion import panel as latent_diffusion_panel
 
     latent_panel.install(window)
     diffusion_panel.install(window)
+    latent_diffusion_panel.install(window)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import AUTOENCODER_MODELS, DIFFUSION_MODELS, VAE_MODELS
+from core.config import AUTOENCODER_MODELS, DIFFUSION_MODELS, LATENT_DIFFUSION_MODELS, VAE_MODELS
 from core.data import ALL_DATASETS, POINTS_DATASET
 
 AE_AND_VAE = AUTOENCODER_MODELS + VAE_MODELS
-ALL = AE_AND_VAE + DIFFUSION_MODELS
+ALL = AE_AND_VAE + DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS
 # Data a model can be built from by name (user-drawn points come with the drop zone, a later view).
 NAMED_DATASETS = tuple(d for d in ALL_DATASETS if d != POINTS_DATASET)
 
@@ -46,7 +46,7 @@ FIELDS: tuple[Field, ...] = (
     Field("timesteps", "Timesteps T",
           "T noising steps: x_{t+1} = x_t + eta_t, eta_t ~ N(0, sigma^2);\n"
           "sampling runs x^_t ~ N(f(x^_{t+1}), sigma^2) for t = T-1 ... 0.",
-          DIFFUSION_MODELS, "int", 2, 5000),
+          DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS, "int", 2, 5000),
     Field("schedule", "Noise schedule",
           "DDPM variance schedule beta_t (linear or cosine):\n"
           "x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, abar_t = prod_{s<=t} (1 - beta_s).",

@@ -39,7 +39,7 @@ from gendiff_gui.curves.loss_curves import LossCurvesView
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
-ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion"})
+ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion", "latent-diffusion"})
 CHECKPOINT_FILTER = "gendiff checkpoints (*.safetensors);;All files (*)"
 CLOSE_TIMEOUT_MS = 1500
 

@@ -48,6 +48,6 @@ def test_the_lesson_flag_opens_that_lesson_and_the_next_launch_restores_it(tmp_p
 
 
 def test_an_unknown_lesson_is_a_usage_error(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "gendiff_gui", "--lesson", "9"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "gendiff_gui", "--lesson", "10"], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ, GENDIFF_SETTINGS_DIR=str(tmp_path)))
     assert done.returncode == 2 and "--lesson" in done.stderr

@@ -11,13 +11,13 @@ from core.checkpoint import load_checkpoint
 from core.paths import PROJECT_ROOT
 from gendiff_gui.lessons import catalogue
 from gendiff_gui.lessons.runner import SETTINGS_KEY, startup_lesson
-from gendiff_gui.lessons.catalogue import DIFFUSION, LATENT, LESSONS, lesson
+from gendiff_gui.lessons.catalogue import DIFFUSION, LATENT, LATENT_DIFFUSION, LESSONS, lesson
 from gendiff_gui.shell.settings import open_settings
 from gendiff_gui.widgets.theme import NORMAL
 
 OPEN_MS = 60_000  # a loaded 2-core machine: MNIST's first load and a model build take seconds
 LECTURE_ORDER = ("PCA", "Denoising", "Interpolating", "Variational", "Forward noising", "reverse step",
-                 "from noise", "guidance")
+                 "from noise", "guidance", "both halves")
 
 
 def _open(qtbot, window, number: int):
@@ -43,18 +43,19 @@ def _populated(qtbot, window, item) -> None:
 
 
 def test_the_catalogue_follows_the_lecture_in_order():
-    assert [item.number for item in LESSONS] == list(range(1, 9))
+    assert [item.number for item in LESSONS] == list(range(1, 10))
     for item, word in zip(LESSONS, LECTURE_ORDER):
         assert word.lower() in item.title.lower()
         assert item.formula and item.idea and item.sees and item.clicks
     assert {item.view for item in LESSONS[:4]} == {LATENT}
-    assert {item.view for item in LESSONS[4:]} == {DIFFUSION}
+    assert {item.view for item in LESSONS[4:8]} == {DIFFUSION}
+    assert lesson(9).view == LATENT_DIFFUSION and lesson(9).config.model == "latent-diffusion"
     assert (DIFFUSION, "controls.mode", "forward") in lesson(5).controls
     assert lesson(6).train_on_open and lesson(6).config.dataset == "moons"
     assert lesson(8).config.conditional
     assert "z = W x" in lesson(1).formula and "PCA" in lesson(1).idea
     with pytest.raises(ValueError):
-        lesson(9)
+        lesson(10)
 
 
 @pytest.mark.parametrize("item", [item for item in LESSONS if item.checkpoint], ids=lambda item: item.checkpoint)
