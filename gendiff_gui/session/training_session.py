@@ -39,8 +39,8 @@ _warm_up_job: Job | None = None  # the warm-up while it runs
 
 def start_torch_warm_up() -> None:
     """`workers.warm_up_torch` in a job of the application's, the first time this process asks (soon after the
-    first model is on screen: during the start-up it would add 1.2 s to it); a Train pressed meanwhile waits for
-    the import in its first step."""
+    first model is on screen, not during the start-up); a Train pressed meanwhile does that set-up in its first
+    step."""
     global _warm_up_started, _warm_up_job
     app = QCoreApplication.instance()
     if _warm_up_started or app is None:
