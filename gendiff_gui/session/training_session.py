@@ -6,8 +6,8 @@ The main window owns one session and wires buttons to it. Invariants the session
 - a new experiment (Reset, new settings, opened checkpoint) is built in a worker and only replaces the current
   one once no job trains it any more; a failed build or load keeps the current experiment;
 - saving writes the latest snapshot (what the views show), never the module a worker is changing;
-- torch's lazy imports of a first optimiser step are done once per process by a warm-up job soon after the first
-  model is on screen (`start_torch_warm_up`), so a run's first step does not pay for them. That job belongs to
+- the first backward pass and optimiser step of the process are done once by a warm-up job soon after the first
+  model is on screen (`start_torch_warm_up`), so a run's first step does not pay for their set-up. That job belongs to
   the application, not to a session: it holds nothing of a window and an import cannot be stopped, so closing a
   window does not wait for it (the program's exit ends it if it is still importing).
 """
@@ -39,8 +39,8 @@ _warm_up_job: Job | None = None  # the warm-up while it runs
 
 def start_torch_warm_up() -> None:
     """`workers.warm_up_torch` in a job of the application's, the first time this process asks (soon after the
-    first model is on screen: during the start-up it would add 1.2 s to it); a Train pressed meanwhile waits for
-    the import in its first step."""
+    first model is on screen, not during the start-up); a Train pressed meanwhile does that set-up in its first
+    step."""
     global _warm_up_started, _warm_up_job
     app = QCoreApplication.instance()
     if _warm_up_started or app is None:
