@@ -32,7 +32,7 @@ def write_folder(folder: Path) -> None:
 
     from core.data import load_dataset
 
-    digits = (load_dataset("mnist", "test", seed=0).x[:50, 0] * 255).astype(np.uint8)
+    digits = np.ascontiguousarray(load_dataset("mnist", "test", seed=0).x[:50, 0])  # uint8 grey levels
     folder.mkdir()
     for i in range(FILES):
         path = folder / f"digit{i:04d}.png"

@@ -97,7 +97,7 @@ def trajectory_mb() -> tuple[float, int]:
     from core.data import load_dataset
     from gendiff_gui.diffusion.trajectory import Trajectory
 
-    x0 = np.ascontiguousarray(load_dataset("mnist", "test").x[:64])
+    x0 = load_dataset("mnist", "test").floats(slice(64))
     process = DDPM(1000)
     tracemalloc.start()
     trajectory = Trajectory()

@@ -53,7 +53,7 @@ def encoded_codes(codes: CodeSpace, images: ArrayDataset, autoencoder_sha256: st
         for start in range(0, len(images), chunk):
             if should_stop is not None and should_stop():
                 return None
-            parts.append(codes.encode(torch.from_numpy(images.x[start : start + chunk])).numpy())
+            parts.append(codes.encode(torch.from_numpy(images.floats(slice(start, start + chunk)))).numpy())
         z = np.concatenate(parts) if parts else np.zeros((0, codes.latent_dim), np.float32)
         with _CODE_CACHE_LOCK:
             if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:

@@ -30,7 +30,7 @@ def quick_sampler(process) -> tuple[str, int | None]:
 
 @lru_cache(maxsize=4)
 def _test_features(dataset: str) -> np.ndarray:
-    return classifier_features(load_dataset(dataset, "test").x[:FCD_SAMPLES], dataset)
+    return classifier_features(load_dataset(dataset, "test").floats(slice(FCD_SAMPLES)), dataset)
 
 
 def fcd_to_test(images: np.ndarray, dataset: str = "mnist") -> float:
@@ -42,7 +42,7 @@ def fcd_to_test(images: np.ndarray, dataset: str = "mnist") -> float:
 
 def fcd_floor(dataset: str = "mnist") -> float:
     """FCD between the first FCD_SAMPLES test and training images: the floor a generator is measured against."""
-    return fcd_to_test(load_dataset(dataset, "train").x[:FCD_SAMPLES], dataset)
+    return fcd_to_test(load_dataset(dataset, "train").floats(slice(FCD_SAMPLES)), dataset)
 
 
 def model_fcd(exp, seed: int = 0, sampler: str | None = None, steps: int | None = None) -> float:

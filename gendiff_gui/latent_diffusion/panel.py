@@ -200,7 +200,7 @@ class LatentDiffusionPanel(QWidget):
         self.map.set_title("Latent diffusion on the latent map")
         self.fcd_label.setText("FCD: –")
         test = experiment.test_data
-        images, labels = test.x[:MAP_POINTS], test.y[:MAP_POINTS]
+        images, labels = test.floats(slice(MAP_POINTS)), test.y[:MAP_POINTS]
         autoencoder = frozen_module(experiment.module.codes.autoencoder)
         self._map_labels = labels
         self._start_job("map", lambda: _encode_map(autoencoder, images))
