@@ -134,6 +134,17 @@ def test_a_mismatched_or_missing_autoencoder_is_refused(trained, tmp_path):
     assert weights_sha256(carried) == weights_sha256(load_checkpoint(trained.config.autoencoder).state)
 
 
+def test_resuming_with_another_autoencoder_is_refused_and_the_file_kept(trained, tmp_path, capsys):
+    path = tmp_path / "latent.safetensors"
+    trained.save(path)
+    before = path.read_bytes()
+    code, err = _cli(capsys, "train", "--model", "latent-diffusion", "--dataset", "mnist", "--conditional",
+                     "--autoencoder", "resources/models/mnist-ae.safetensors", "--resume", "--steps", "1",
+                     "--out", str(path), "--quiet")
+    assert code == 2 and "not the auto-encoder this latent diffusion was trained on" in err
+    assert len(err.strip().splitlines()) == 1 and path.read_bytes() == before
+
+
 def _cli(capsys, *argv) -> tuple[int, str]:
     code = main(list(argv))
     return code, capsys.readouterr().err

@@ -156,6 +156,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             exp = Experiment.from_checkpoint(args.out, points=points, device=device)
             if exp.config.model != config.model or exp.config.dataset != config.dataset:
                 raise UserError(f"--resume: {args.out} holds a {exp.config.model} on {exp.config.dataset}")
+            if config.family == "latent-diffusion" and args.autoencoder is not None:  # it must be the one inside
+                from core.latent_diffusion.autoencoder_link import load_autoencoder, with_autoencoder
+
+                with_autoencoder(exp.config, load_autoencoder(str(args.autoencoder), config.dataset))
         else:
             exp = Experiment.create(config.replace(device=device), points=points)
     except (ValueError, FileNotFoundError) as exc:

@@ -42,15 +42,31 @@ def _encode_map(autoencoder, images: np.ndarray) -> np.ndarray:
         return autoencoder.encode(torch.from_numpy(images)).numpy()
 
 
-def _fcd(module, process, dataset: str, seed: int) -> tuple[float, float]:
-    """(FCD of FCD_SAMPLES unconditional samples to the test set, the test-vs-train floor), in a worker."""
-    from core.latent_diffusion.task import LatentDiffusionTask
-    from core.quality.comparison import fcd_floor, fcd_to_test
-    from core.quality.frechet import FCD_SAMPLES
+class _FcdWorker(Worker):
+    """(FCD of FCD_SAMPLES unconditional samples to the test set, the test-vs-train floor), stopping between the
+    reverse steps when asked; emits `measured((name, tag, result))` like the panel's CallWorker jobs."""
 
-    sampler, steps = quick_sampler(process)
-    images = LatentDiffusionTask(module, process).sample(FCD_SAMPLES, sampler=sampler, steps=steps, seed=seed)
-    return fcd_to_test(images, dataset), fcd_floor(dataset)
+    measured = Signal(object)
+
+    def __init__(self, module, process, dataset: str, seed: int, tag: int) -> None:
+        super().__init__()
+        self._args = (module, process, dataset, seed, tag)
+
+    def work(self) -> None:
+        from core.latent_diffusion.task import LatentDiffusionTask
+        from core.quality.comparison import fcd_floor, fcd_to_test
+        from core.quality.frechet import FCD_SAMPLES
+
+        module, process, dataset, seed, tag = self._args
+        task = LatentDiffusionTask(module, process)
+        sampler, steps = quick_sampler(process)
+        frame = None
+        for frame in task.sample_frames(FCD_SAMPLES, sampler=sampler, steps=steps, seed=seed):
+            if self.stop_requested:
+                return
+        images = task.decode(frame.x_t)
+        if not self.stop_requested:  # (the digit classifier trains on first use: seconds, not interruptible)
+            self.measured.emit(("FCD", tag, (fcd_to_test(images, dataset), fcd_floor(dataset))))
 
 
 class _CodeWarmUp(Worker):
@@ -337,9 +353,10 @@ class LatentDiffusionPanel(QWidget):
         """The FCD of 1,000 unconditional samples of the newest weights, computed in a worker."""
         if self._net is None:
             return
-        module, process, dataset, seed = self._net.frozen_copy(), self.runs.process, self._dataset, self._seed
+        worker = _FcdWorker(self._net.frozen_copy(), self.runs.process, self._dataset, self._seed, self._tag)
+        worker.measured.connect(self._on_job_result)
         self.fcd_label.setText("FCD: measuring (1,000 samples)…")
-        self._start_job("FCD", lambda: _fcd(module, process, dataset, seed))
+        self._start_job("FCD", worker=worker)
 
     def _on_fcd(self, result: tuple[float, float]) -> None:
         fcd, floor = result

@@ -54,6 +54,13 @@ def test_particles_sit_at_restored_codes_and_decode_like_the_decoder(qtbot, late
         decoded = codes.autoencoder.decode(torch.from_numpy(z[:TRACKED].astype(np.float32))).numpy()
     np.testing.assert_allclose(panel.tracked_images(), decoded.reshape(TRACKED, 28, 28), atol=1e-5)
     assert panel.class_box.count() == 10 and panel.guidance.isEnabled()
+    panel.measure_fcd()  # in a worker: 1,000 unconditional samples against the test set, beside the floor
+    qtbot.waitUntil(lambda: "FCD to the test set" in panel.fcd_label.text(), timeout=240000)
+    from core.quality.comparison import fcd_floor
+
+    shown = [float(word.rstrip(";")) for word in panel.fcd_label.text().replace("(", " ").split()
+             if word.rstrip(";").replace(".", "", 1).isdigit()]
+    assert len(shown) >= 2 and shown[0] > 0 and shown[1] == pytest.approx(fcd_floor("mnist"), abs=0.01)
     toy = Experiment.create(ExperimentConfig(model="linear-ae", dataset="moons", latent_dim=1))
     panel.set_experiment(toy)
     assert not panel.has_model and panel.trajectories == [] and not panel.runs.has_model
