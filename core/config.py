@@ -8,7 +8,7 @@ from typing import Any
 
 AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
-DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion")
+DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion", "flow")
 ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS
 MAX_TIMESTEPS = 100_000
 
@@ -20,6 +20,7 @@ MODEL_DESCRIPTIONS = {
     "conv-vae": "convolutional variational auto-encoder",
     "diffusion": "DDPM / DDIM denoising diffusion (variance preserving, epsilon prediction)",
     "gaussian-diffusion": "the lecture's Gaussian diffusion x_{t+dt} = x_t + N(0, sigma^2 dt)",
+    "flow": "flow matching on rectified flow's straight path x_t = (1 - t) x_0 + t eps (velocity prediction)",
 }
 
 
@@ -55,6 +56,7 @@ class ExperimentConfig:
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
+    denoiser_width: int | None = None  # width of the 2-D denoiser's MLP; None: core.diffusion.task.MLP_HIDDEN
     ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.99 points, 0.999 images; 0: off
     # optimisation
     lr: float = 1e-3
@@ -90,6 +92,7 @@ class ExperimentConfig:
             (self.latent_dim >= 1, "latent_dim must be at least 1"),
             (self.hidden >= 1, "hidden must be at least 1"),
             (self.channels >= 1, "channels must be at least 1"),
+            (self.denoiser_width is None or 1 <= self.denoiser_width <= 4096, "denoiser_width must be in 1..4096"),
             (self.noise_sigma >= 0, "noise_sigma must be >= 0"),
             (self.beta >= 0, "beta must be >= 0"),
             (self.timesteps >= 2, "timesteps must be at least 2"),

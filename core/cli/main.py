@@ -28,6 +28,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timesteps", type=int, default=None, help="T, the number of noising steps")
     p.add_argument("--conditional", action="store_true", help="class-conditional diffusion (classifier-free guidance)")
     p.add_argument("--channels", type=int, default=None, help="base width of the image denoiser's U-Net")
+    p.add_argument("--denoiser-width", type=int, default=None, help="width of the 2-D denoiser's MLP (default 128)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     p.add_argument("--batch-size", type=int, default=None)
     length = p.add_mutually_exclusive_group()
@@ -73,7 +74,7 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         beta=args.beta, hidden=args.hidden, seed=args.seed, steps=args.steps, seconds=args.seconds,
         conditional=args.conditional,
     )
-    for name in ("schedule", "timesteps", "lr", "batch_size", "channels"):
+    for name in ("schedule", "timesteps", "lr", "batch_size", "channels", "denoiser_width"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
