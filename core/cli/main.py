@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(sub)
     p = sub.add_parser("eval", help="held-out metrics of a checkpoint")
     p.add_argument("checkpoint", type=Path)
+    p.add_argument("--steps-sweep", action="store_true",
+                   help="diffusion: the energy distance (2-D) or Frechet classifier distance (images) of each sampler "
+                        "at 1, 2, 5, 10, 20, 50, 100 and 200 steps, instead of the usual metrics")
+    p.add_argument("--sweep-n", type=int, default=None, help="samples per run of the sweep (default 2,000 points)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("encode", help="the code z of each image file (through the hardened image loader)")
     p.add_argument("checkpoint", type=Path)
@@ -202,9 +206,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     configure_threads(gui=False)
     exp = Experiment.from_checkpoint(args.checkpoint)
+    if args.steps_sweep:
+        return _eval_steps_sweep(args, exp)
     result = {"checkpoint": str(args.checkpoint), "model": exp.config.model, "dataset": exp.config.dataset,
               "steps": exp.steps_done, "metrics": round_metrics(evaluate(exp, seed=exp.config.seed))}
     _report(result, args.json)
+    return 0
+
+
+def _eval_steps_sweep(args: argparse.Namespace, exp) -> int:
+    """`eval --steps-sweep`: core.sample_quality.experiment_steps_sweep, as JSON or a table (sampler x steps)."""
+    from core.sample_quality import experiment_steps_sweep
+
+    if args.sweep_n is not None and args.sweep_n < 2:
+        raise UserError("--sweep-n must be at least 2")
+    sweep = experiment_steps_sweep(exp, n=args.sweep_n).to_dict()
+    result = {"checkpoint": str(args.checkpoint), "model": exp.config.model, "dataset": exp.config.dataset,
+              "steps_sweep": sweep}
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+        return 0
+    shown = sweep["ratio"] or sweep["distance"]
+    title = sweep["metric"] + (f" / data floor ({sweep['floor']:.4g})" if sweep["ratio"] else "")
+    print(f"{title} by sampler and number of steps, {args.checkpoint.name} (nan: steps the sampler cannot take)")
+    print(f"  {'steps':<10}" + "".join(f"{count:>9}" for count in sweep["steps"]))
+    for name, values in shown.items():
+        print(f"  {name:<10}" + "".join(f"{v:>9.3g}" for v in values))
     return 0
 
 
