@@ -78,7 +78,7 @@ class QualityCurveView(QWidget):
     def exportable_plots(self) -> dict[str, pg.PlotItem]:
         return {"Sample quality": self.plot}
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event) -> None:
         # the window restyles the application (its font) and then calls the apply_theme of the parts it knows
         if event.type() == QEvent.Type.FontChange and self._theme_source is not None:
             self.apply_theme(self._theme_source())
@@ -183,7 +183,7 @@ class _FollowVisibility(QObject):
         self._row = row
         watched.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.HideToParent:
             self._row.hide()
         elif event.type() == QEvent.Type.ShowToParent:

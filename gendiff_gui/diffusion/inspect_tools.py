@@ -11,7 +11,12 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from core.diffusion.frames import is_image_shape
-from gendiff_gui.diffusion.field_cache import FIELD_CELLS, FIELD_KINDS, PULL, fit_lengths
+from gendiff_gui.diffusion.field_cache import (
+    FIELD_CELLS,
+    FIELD_KINDS,
+    PULL,
+    fit_lengths,
+)
 from gendiff_gui.diffusion.quality_sweep import QualitySweep
 from gendiff_gui.diffusion.step_mode import StepCall, centre_pixel
 from gendiff_gui.diffusion.views.field_controls import FieldControls
@@ -53,6 +58,7 @@ class InspectTools(QObject):
         self.picked = 0
         self.last_call: StepCall | None = None
         self._is_image = False
+        self._sweep_failed = False
         self.fields.configure(FIELD_KINDS)
         self._wire()
 
@@ -70,7 +76,7 @@ class InspectTools(QObject):
         sweep.progress.connect(self.quality.set_progress)
         sweep.floor.connect(self.quality.set_floor)
         sweep.finished.connect(self._on_sweep_finished)
-        sweep.failed.connect(lambda text: self.panel.show_message("error", f"Quality measurement failed: {text}"))
+        sweep.failed.connect(self._on_sweep_failed)
         sweep.job_started.connect(self.panel.job_started)
         self.panel.particles[0].plot.scene().sigMouseClicked.connect(self._on_plot_click)
 
@@ -189,13 +195,14 @@ class InspectTools(QObject):
             return
         try:
             terms = self.panel.runs.stepper.explain(call, self.picked)
-        except Exception as exc:  # a process without the numbers of this step: say so, keep the window
+        except (AttributeError, ValueError, RuntimeError) as exc:  # no numbers for this step: say so, go on
             self.stepping.show_text(f"t = {call.t} → {call.s}: no formula to show ({exc})")
             return
         items, result = term_items(terms), terms.result
         if self._is_image:  # the centre pixel's numbers
             items, result = [(name, centre_pixel(v)) for name, v in items], centre_pixel(result)
-        self.stepping.show_terms(call.t, call.s, terms.formula, items, result)
+        formula = f"{terms.formula}  (centre pixel, in [−1, 1])" if self._is_image else terms.formula
+        self.stepping.show_terms(call.t, call.s, formula, items, result)
 
     def _on_plot_click(self, event) -> None:
         """A click on the particle plot picks the particle nearest to it (not on the probe's cross)."""
@@ -222,6 +229,7 @@ class InspectTools(QObject):
             return
         process = runs.process
         self.quality.clear()
+        self._sweep_failed = False
         self.quality.set_running(True)
         self.quality.set_note("measuring in the background…")
         self.sweep.start(process, runs.frozen_network(), runs.test_x, runs.train_x, list(process.samplers), n=n,
@@ -230,8 +238,12 @@ class InspectTools(QObject):
     def _on_sweep_point(self, sampler: str, steps: int, value: float) -> None:
         self.quality.add_point(self.panel.runs.process.sampler_label(sampler), steps, value)
 
+    def _on_sweep_failed(self, text: str) -> None:
+        self._sweep_failed = True
+        self.panel.show_message("error", f"Quality measurement failed: {text}")
+
     def _on_sweep_finished(self, completed: bool) -> None:
         if self.sweep.running:
             return  # a newer sweep is under way
         self.quality.set_running(False)
-        self.quality.set_note("" if completed else "cancelled")
+        self.quality.set_note("" if completed else "failed" if self._sweep_failed else "cancelled")

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QWidget,
+)
 
 PROBE_RANGE = 50.0  # the probe's coordinates (the plot's extent is a few units)
 
@@ -17,6 +25,16 @@ def _coordinate(name: str) -> QDoubleSpinBox:
     spin.setAccessibleName(f"Probe {name}")
     spin.setToolTip(f"the probe's {name} coordinate (or drag the cross on the plot; arrow keys step it here)")
     return spin
+
+
+def readout_label(name: str, tip: str) -> QLabel:
+    """A word-wrapped, selectable label of numbers, with its accessible name and tooltip."""
+    label = QLabel("")
+    label.setAccessibleName(name)
+    label.setToolTip(tip)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
 
 def format_vector(v: np.ndarray) -> str:
@@ -51,11 +69,8 @@ class FieldControls(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.x)
         row.addWidget(self.y)
-        self.readout = QLabel("")
-        self.readout.setAccessibleName("Probe readout")
-        self.readout.setToolTip("the probe's vector (unscaled) and the x̂₀ the network predicts there")
-        self.readout.setWordWrap(True)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout = readout_label("Probe readout", "the probe's vector (unscaled) and the x̂₀ the network "
+                                     "predicts there")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Field", self.kind)
@@ -76,7 +91,7 @@ class FieldControls(QWidget):
             for kind, label in kinds.items():
                 self.kind.addItem(label, kind)
             index = self.kind.findData(current)
-            self.kind.setCurrentIndex(index if index >= 0 else 0)
+            self.kind.setCurrentIndex(max(index, 0))
         finally:
             self._loading = False
 
@@ -100,7 +115,7 @@ class FieldControls(QWidget):
             self.readout.setText("")
             return
         norm = float(np.sqrt(np.sum(np.asarray(vector, np.float64) ** 2)))
-        self.readout.setText(f"{label}: {format_vector(vector)}, |v| = {norm:.4g}\nx̂₀ = {format_vector(x0)}")
+        self.readout.setText(f"{label}: {format_vector(vector)}, length {norm:.4g}\nx̂₀ = {format_vector(x0)}")
 
     def _on_kind(self, _index: int) -> None:
         if not self._loading:

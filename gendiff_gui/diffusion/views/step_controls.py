@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QSpinBox, QWidget
 
+from gendiff_gui.diffusion.views.field_controls import readout_label
 
 
 def term_text(value) -> str:
@@ -38,15 +39,9 @@ class StepControls(QWidget):
         self.picked.setKeyboardTracking(False)
         self.picked.setAccessibleName("Picked sample")
         self.picked.setToolTip("the particle (click one on the plot) or image whose step is written out")
-        self.formula = QLabel("")
-        self.formula.setAccessibleName("Step formula")
-        self.formula.setToolTip("the step's formula")
-        self.formula.setWordWrap(True)
-        self.numbers = QLabel("")
-        self.numbers.setAccessibleName("Step numbers")
-        self.numbers.setToolTip("the numbers of this step for the picked sample, as the sampler used them")
-        self.numbers.setWordWrap(True)
-        self.numbers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.formula = readout_label("Step formula", "the step's formula")
+        self.numbers = readout_label("Step numbers", "the numbers of this step for the picked sample, as the "
+                                     "sampler used them")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         self._picked_label = QLabel("Particle")
