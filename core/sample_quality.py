@@ -125,6 +125,7 @@ def experiment_steps_sweep(exp, **kwargs) -> StepsSweep:
     its training split for the floor."""
     task = exp.task
     if getattr(exp, "family", None) != "diffusion":
-        raise UserError(f"the steps sweep needs a diffusion model, not a {exp.config.model}")
+        raise UserError(f"the steps sweep needs a diffusion model, not the {exp.config.family} model "
+                        f"{exp.config.model!r}")
     data = exp.train_data.x if exp.train_data.kind == "points" else None
     return steps_sweep(task.process, task.module, exp.test_data.x, data, seed=exp.config.seed, **kwargs)
