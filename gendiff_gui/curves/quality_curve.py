@@ -4,7 +4,7 @@ images, less often), each point measured by core's live_quality in a background 
 weights (session/network_copy), never on the training thread or the GUI thread.
 
 `install(window)` puts the curve to the right of the window's loss curves (shown and hidden with them, and only
-for diffusion models) and feeds it from `window.snapshots`.
+for diffusion models) and feeds it from `window.snapshots` while the session trains.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.diffusion.frames import is_image_shape
 from core.sample_quality import live_quality
 from gendiff_gui.session.jobs import Job
+from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
+from gendiff_gui.session.training_session import TRAINING
 from gendiff_gui.session.workers import CallWorker
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -34,6 +36,7 @@ class QualityCurveView(QWidget):
         self._theme_source = theme_source  # () -> the window's Theme, read again when the application's font changes
         self._steps: list[float] = []
         self._values: list[float] = []
+        self._theme = NORMAL
         self.title = QLabel("Sample quality")
         self.title.setToolTip("how close samples of the weights at that step are to the data (lower is closer): "
                               "it keeps falling while the loss looks flat")
@@ -46,6 +49,7 @@ class QualityCurveView(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "training step")
+        self.plot.setLabel("left", "distance")
         self.curve = self.plot.plot([], [], pen=pg.mkPen(CURVE_COLOR, width=2), symbol="o", symbolSize=5,
                                     symbolBrush=CURVE_COLOR, symbolPen=CURVE_COLOR)
         layout = QVBoxLayout(self)
@@ -55,8 +59,13 @@ class QualityCurveView(QWidget):
         self.apply_theme(NORMAL)
 
     def set_metric(self, label: str) -> None:
-        self.plot.setLabel("left", label)
+        self._label("left", label)
         self.title.setText("Sample quality")
+
+    def _label(self, side: str, text: str) -> None:
+        theme = self._theme
+        self.plot.getAxis(side).enableAutoSIPrefix(False)  # the distance as it is, no "(x0.001)"
+        self.plot.setLabel(side, text, color=theme.plot_foreground, **{"font-size": f"{theme.plot_font_pt:.0f}pt"})
 
     def set_note(self, text: str) -> None:
         self.title.setText(f"Sample quality: {text}")
@@ -67,6 +76,8 @@ class QualityCurveView(QWidget):
         self._steps.append(float(step))
         self._values.append(float(value))
         self.curve.setData(self._steps, self._values)
+        self.plot.setYRange(0.0, max(self._values) * 1.08 or 1.0, padding=0)  # from 0: a distance
+        self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
 
     def clear(self) -> None:
         self._steps, self._values = [], []
@@ -85,14 +96,17 @@ class QualityCurveView(QWidget):
         super().changeEvent(event)
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
+        self._theme = theme
         self.plot_widget.setBackground(theme.plot_background)
-        self.title.setFont(scaled_font(1.0, bold=True))
+        # a style sheet, not setFont: the application's style sheet would reset the font when the label is shown
+        self.title.setStyleSheet(f"font-size: {theme.font_pt:.0f}pt; font-weight: bold;")
         font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(theme.plot_foreground, width=theme.axis_width))
             axis.setTextPen(pg.mkPen(theme.plot_foreground))
             axis.setStyle(tickFont=font)
+            self._label(name, axis.labelText)
         self.curve.setPen(pg.mkPen(CURVE_COLOR, width=theme.line_width))
 
 
@@ -129,6 +143,8 @@ class LiveQuality(QObject):
 
     def set_experiment(self, experiment) -> None:
         self._generation += 1
+        if self._job is not None:
+            self._job.request_stop()  # the old model's measure is of no use any more
         self.view.clear()
         self._last_time, self._last_step = -np.inf, None
         if experiment.config.family != "diffusion":
@@ -148,7 +164,14 @@ class LiveQuality(QObject):
         self._last_time, self._last_step = now, int(step)
         process, reference, net = self._process, self._reference, network_copy.frozen_copy()
         generation = self._generation
-        worker = CallWorker(lambda: live_quality(net, process, reference))
+
+        def measure() -> float | None:  # None: stopped (a closing window) within one network pass
+            try:
+                return live_quality(StoppableNetwork(net, lambda: worker.stop_requested), process, reference)
+            except Stopped:
+                return None
+
+        worker = CallWorker(measure)
         worker.returned.connect(lambda value: self._on_value(generation, step, value))
         worker.failed.connect(lambda text: self._on_failed(generation, text))
         job = Job("live-quality", worker, self)
@@ -158,7 +181,7 @@ class LiveQuality(QObject):
         job.start()
 
     def _on_value(self, generation: int, step: int, value) -> None:
-        if generation != self._generation:
+        if generation != self._generation or value is None:
             return
         self.view.add_point(step, float(value))
         self.measured.emit(float(step), float(value))
@@ -216,7 +239,11 @@ def install(window) -> LiveQuality:
         view.setVisible(live.enabled)
 
     window.snapshots.experiment_ready.connect(on_experiment)
-    window.snapshots.updated.connect(lambda _config, _weights: live.on_weights(window.snapshots.step,
-                                                                                window.snapshots.network))
+
+    def on_weights(_config, _weights) -> None:  # while training only: a model just opened costs nothing
+        if window.session.state == TRAINING:
+            live.on_weights(window.snapshots.step, window.snapshots.network)
+
+    window.snapshots.updated.connect(on_weights)
     live.job_started.connect(window.track_job)
     return live

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.sample_quality import SWEEP_STEPS, SweepStopped, steps_sweep
 from gendiff_gui.session.jobs import Job, stop_and_wait
+from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
 from gendiff_gui.session.workers import Worker
 
 STOP_WAIT_MS = 3000
@@ -30,6 +31,7 @@ def sweep_points(process, net, reference: np.ndarray, data: np.ndarray | None, s
     data's own floor (2-D) is measured with the first point only (None after it, and for images). Ends early,
     between two runs, once `stopped()`."""
     options = {} if n is None else {"n": int(n)}
+    net = StoppableNetwork(net, stopped)  # a stop ends even a 200-step run within one network pass
     first = True
     for sampler in samplers:
         for count in counts:
@@ -38,7 +40,7 @@ def sweep_points(process, net, reference: np.ndarray, data: np.ndarray | None, s
             try:
                 result = steps_sweep(process, net, reference, data if first else reference[:0], steps=[count],
                                      samplers=[sampler], seed=seed, should_stop=stopped, **options)
-            except SweepStopped:
+            except (SweepStopped, Stopped):
                 return
             yield sampler, count, result.distance[sampler][0], result.floor if first else None
             first = False

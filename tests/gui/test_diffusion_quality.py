@@ -80,3 +80,15 @@ def test_the_live_quality_curve_gets_points_while_training(qtbot, monkeypatch, s
     assert len(steps) >= 3 and np.all(np.diff(steps) > 0) and np.all(np.isfinite(values))
     assert view.isVisible() and window.loss_curves.isVisible()  # beside the loss curves, shown with them
     assert max(steps) <= window.session.experiment.steps_done
+
+
+def test_closing_the_window_mid_sweep_stops_the_sweep(qtbot, monkeypatch, started_window):
+    monkeypatch.setattr(quality_sweep, "SWEEP_STEPS", (1, 2, 5, 10, 20, 40))
+    window = started_window(MOONS)
+    panel = window.views()["Diffusion"]
+    with qtbot.waitSignal(panel.tools.sweep.point, timeout=60000):
+        panel.tools.measure(n=500)
+    assert panel.tools.busy
+    window.close()  # stops and waits for the sweep's job with the others (the fixture checks no thread is left)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=20000)
+    assert panel.tools.quality.bar.value() < panel.tools.quality.bar.maximum()

@@ -43,6 +43,7 @@ class QualityPlot(QWidget):
         self.plot.setLogMode(x=True, y=False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "steps")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="7pt")
         self.floor_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#777", width=1.5, style=Qt.PenStyle.DashLine),
                                           label="data floor", labelOpts={"position": 0.15, "color": "#555"})
