@@ -92,3 +92,15 @@ def test_closing_the_window_mid_sweep_stops_the_sweep(qtbot, monkeypatch, starte
     window.close()  # stops and waits for the sweep's job with the others (the fixture checks no thread is left)
     qtbot.waitUntil(lambda: not panel.busy, timeout=20000)
     assert panel.tools.quality.bar.value() < panel.tools.quality.bar.maximum()
+
+
+def test_closing_the_window_mid_measure_stops_the_live_quality_job(qtbot, monkeypatch, started_window):
+    monkeypatch.setattr(quality_curve, "EVERY_S_POINTS", 0.0)
+    window = started_window(ExperimentConfig(model="diffusion", dataset="moons", timesteps=1000, seed=0))
+    live = window.findChild(LiveQuality)
+    window.train()
+    qtbot.waitUntil(lambda: live.busy, timeout=60000)  # a 1000-step measure under way
+    job = live._job
+    window.close()  # stops it with the other jobs and waits (1.5 s at most); the fixture fails on a thread left
+    assert job.wait(0)  # its thread had ended when close returned: it stopped within one network pass
+    qtbot.waitUntil(lambda: not live.busy, timeout=5000)
