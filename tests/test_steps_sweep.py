@@ -28,7 +28,7 @@ def test_sweep_shapes_and_distance_falling_with_steps_on_the_exact_field() -> No
     assert euler[0] > euler[1] > euler[2] > euler[3]  # 1 Euler step collapses every sample onto M
     assert heun[0] > heun[2] and heun[1] > heun[3]
     assert euler[3] < 3 * sweep.floor  # 50 steps: about as close as data to data
-    # the floor: two data draws of the same size
+    # the floor: two data draws of the same size (here one block: REFERENCE holds 600 points past the first 600)
     assert sweep.floor == pytest.approx(energy_distance(REFERENCE[600:1200], REFERENCE[:600], max_points=600))
     ratio = sweep.to_dict()["ratio"]["euler"]
     assert ratio[0] == pytest.approx(euler[0] / sweep.floor)
@@ -68,3 +68,11 @@ class _Zero(torch.nn.Module):
 
     def forward(self, x, t, y=None):
         return torch.zeros_like(x)
+
+
+def test_the_sweep_floor_averages_four_blocks_of_other_data() -> None:
+    data = (M + S * np.random.default_rng(2).normal(size=(500, 2))).astype(np.float32)
+    sweep = steps_sweep(FlowMatching(10), _Zero(), REFERENCE, data, steps=(1,), n=100)
+    by_hand = np.mean([energy_distance(data[r * 100:(r + 1) * 100], REFERENCE[:100], max_points=100)
+                       for r in range(4)])
+    assert sweep.floor == pytest.approx(by_hand, rel=1e-9)
