@@ -240,8 +240,10 @@ def install(window) -> LiveQuality:
 
     window.snapshots.experiment_ready.connect(on_experiment)
 
-    def on_weights(_config, _weights) -> None:  # while training only: a model just opened costs nothing
-        if window.session.state == TRAINING:
+    def on_weights(_config, _weights) -> None:
+        # while training only (a model just opened costs nothing), and never once the window is closing (the last
+        # weights of a stopped run arrive after its close has waited for the jobs)
+        if window.session.state == TRAINING and window.isVisible():
             live.on_weights(window.snapshots.step, window.snapshots.network)
 
     window.snapshots.updated.connect(on_weights)
