@@ -8,7 +8,7 @@ from typing import Any
 
 AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
-DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion")
+DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion", "flow")
 LATENT_DIFFUSION_MODELS = ("latent-diffusion",)  # a diffusion over a frozen auto-encoder's codes
 ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS
 MAX_TIMESTEPS = 100_000
@@ -22,6 +22,7 @@ MODEL_DESCRIPTIONS = {
     "diffusion": "DDPM / DDIM denoising diffusion (variance preserving, epsilon prediction)",
     "gaussian-diffusion": "the lecture's Gaussian diffusion x_{t+dt} = x_t + N(0, sigma^2 dt)",
     "latent-diffusion": "diffusion over the standardised codes of a frozen auto-encoder, decoded by its decoder",
+    "flow": "flow matching on rectified flow's straight path x_t = (1 - t) x_0 + t eps (velocity prediction)",
 }
 
 
@@ -59,6 +60,7 @@ class ExperimentConfig:
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
+    denoiser_width: int | None = None  # width of the 2-D denoiser's MLP; None: core.diffusion.task.MLP_HIDDEN
     ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.99 points, 0.999 images; 0: off
     # latent diffusion: the noise process over the codes (a model name build_process takes) and the frozen auto-encoder
     latent_process: str = "diffusion"
@@ -99,6 +101,7 @@ class ExperimentConfig:
             (self.latent_dim >= 1, "latent_dim must be at least 1"),
             (self.hidden >= 1, "hidden must be at least 1"),
             (self.channels >= 1, "channels must be at least 1"),
+            (self.denoiser_width is None or 1 <= self.denoiser_width <= 4096, "denoiser_width must be in 1..4096"),
             (self.noise_sigma >= 0, "noise_sigma must be >= 0"),
             (self.beta >= 0, "beta must be >= 0"),
             (self.timesteps >= 2, "timesteps must be at least 2"),

@@ -10,10 +10,10 @@ _DEFAULTS: list[tuple[tuple[str, ...], str, dict]] = [
     (_AUTOENCODERS, "*", {"lr": 1e-3, "batch_size": 128}),
     (("linear-ae",), "image", {"lr": 2e-3, "batch_size": 256}),
     (("vae",), "image", {"lr": 3e-3}),
-    (("diffusion", "gaussian-diffusion"), "points", {"lr": 2e-3, "batch_size": 512, "timesteps": 100}),
+    (("diffusion", "gaussian-diffusion", "flow"), "points", {"lr": 2e-3, "batch_size": 512, "timesteps": 100}),
     (("gaussian-diffusion",), "points", {"timesteps": 200}),  # the lecture's sampler scores 1.6x the floor at T=100
-    (("diffusion", "gaussian-diffusion"), "image", {"lr": 1e-3, "batch_size": 64, "timesteps": 200}),
     (("latent-diffusion",), "*", {"lr": 2e-3, "batch_size": 256, "timesteps": 200}),  # an MLP over 16-d codes
+    (("diffusion", "gaussian-diffusion", "flow"), "image", {"lr": 1e-3, "batch_size": 64, "timesteps": 200}),
 ]
 
 

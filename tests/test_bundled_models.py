@@ -4,7 +4,8 @@ Parametrised over the files present when the tests run (models still being train
 `core.evaluation.evaluate` on 10,000 test images, as `gendiff train` computed it (the PCA baseline is computed once
 per dataset, not once per model: it dominates the time). Diffusion models: only the held-out denoising loss (8
 seeded batches). Skipped as too slow for the suite: the energy distances of 2-D models (2,000 samples through every
-reverse step, ~1 s a model on an idle core, 3 s here under load; `gendiff eval FILE` reproduces them). Seeded
+reverse step, ~1 s a model on an idle core, 3 s here under load; `gendiff eval FILE` reproduces them), except for
+ENERGY_CHECKED: since issue 16 they average 4 blocks of 5,000 samples (~15 s a model on an idle core). Seeded
 metrics reproduce almost exactly; those that draw noise (the VAE's negative ELBO) get a few percent, so another BLAS
 or thread count cannot fail them.
 """
@@ -32,6 +33,7 @@ EXACT = 1e-3  # relative: seeded, deterministic metrics (stored to 6 significant
 SAMPLED = 0.03  # relative: metrics that draw noise or samples
 SAMPLED_METRICS = ("nelbo", "nats", "energy_distance")
 PATHS = bundled_model_paths()
+ENERGY_CHECKED = ("moons-ddpm",)  # the one 2-D model whose energy distances are recomputed (see the docstring)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -93,7 +95,8 @@ def test_a_bundled_checkpoint_reproduces_its_metrics(path: Path, _cached_pca):
     assert stored, f"{path.name} carries no metrics in its metadata"
     exp = Experiment.from_loaded(ckpt)
     assert exp.steps_done == ckpt.metadata["steps"] > 0
-    if exp.family == "diffusion" and exp.train_data.kind == "image":  # guided accuracy: see test_conditional_*
+    image = exp.train_data.kind == "image"  # guided accuracy: see test_conditional_*
+    if exp.family == "diffusion" and (image or path.stem not in ENERGY_CHECKED):
         measured = {"test_loss": denoising_loss(exp, seed=exp.config.seed)}
         assert "test_loss" in stored
     else:

@@ -76,7 +76,7 @@ def test_info_lists_datasets_and_models(capsys):
     assert {"linear-ae", "vae", "diffusion", "gaussian-diffusion"} <= {m["name"] for m in info["models"]}
 
 
-@pytest.mark.parametrize("name,default", [("moons-ddpm", "ddpm"), ("moons-lecture", "lecture")])
+@pytest.mark.parametrize("name,default", [("moons-ddpm", "ddpm"), ("moons-lecture", "lecture"), ("moons-flow", "euler")])
 def test_sample_uses_the_process_default_sampler_and_refuses_what_it_does_not_take(name, default, tmp_path, capsys):
     from core.paths import MODELS_DIR
 
@@ -94,3 +94,17 @@ def test_sample_uses_the_process_default_sampler_and_refuses_what_it_does_not_ta
     if default == "lecture":  # its sampler takes every step: another step count is refused in one line
         assert main(["sample", ckpt, "--n", "4", "--out", str(out), "--steps", "5"]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_eval_steps_sweep_prints_each_samplers_distances(tiny_vae, capsys):
+    from core.paths import MODELS_DIR
+
+    ckpt = str(MODELS_DIR / "moons-flow.safetensors")
+    assert main(["eval", ckpt, "--steps-sweep", "--sweep-n", "40", "--json"]) == 0
+    sweep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps_sweep"]
+    assert sweep["steps"] == [1, 2, 5, 10, 20, 50, 100, 200] and set(sweep["distance"]) == {"euler", "heun"}
+    assert all(len(row) == 8 and np.isnan(row[-1]) and np.isfinite(row[:-1]).all()  # T = 100: no 200 steps
+               for row in sweep["distance"].values())
+    assert main(["eval", str(tiny_vae), "--steps-sweep"]) == 2  # not a diffusion model: one line, exit 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "diffusion" in err[0]

@@ -10,6 +10,7 @@ from torch import nn
 
 from core.diffusion import (DDPM, Frame, GaussianDiffusion, ddim_step, guided_output, sample, sample_frames,
                             strided_timesteps)
+from core.diffusion.flow import FlowMatching
 from core.models.denoisers import MLPDenoiser, UNetDenoiser
 
 torch.set_num_threads(1)
@@ -204,7 +205,8 @@ def test_unconditional_denoiser_refuses_labels() -> None:
         sample(DDPM(10), den, 2, y=0)
 
 
-@pytest.mark.parametrize("process", [DDPM(20), GaussianDiffusion(2.0, 20)], ids=["ddpm", "lecture"])
+@pytest.mark.parametrize("process", [DDPM(20), GaussianDiffusion(2.0, 20), FlowMatching(20)],
+                         ids=["ddpm", "lecture", "flow"])
 def test_every_process_answers_the_same_interface(process) -> None:
     from core.diffusion import NoiseProcess
 

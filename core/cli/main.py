@@ -33,6 +33,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--process", choices=DIFFUSION_MODELS, default="diffusion",
                    help="latent-diffusion: the noise process over the codes")
     p.add_argument("--channels", type=int, default=None, help="base width of the image denoiser's U-Net")
+    p.add_argument("--denoiser-width", type=int, default=None, help="width of the 2-D denoiser's MLP (default 128)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     p.add_argument("--batch-size", type=int, default=None)
     length = p.add_mutually_exclusive_group()
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true",
                    help="image models: also the Frechet classifier distance of the bundled VAE's prior, the bundled "
                         "pixel U-Net (10 DDIM steps: about 2 minutes on a CPU) and the test-vs-train floor")
+    p.add_argument("--steps-sweep", action="store_true",
+                   help="diffusion: the energy distance (2-D) or Frechet classifier distance (images) of each sampler "
+                        "at 1, 2, 5, 10, 20, 50, 100 and 200 steps, instead of the usual metrics")
+    p.add_argument("--sweep-n", type=int, default=None, help="samples per run of the sweep (default 2,000 points)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("encode", help="the code z of each image file (through the hardened image loader)")
     p.add_argument("checkpoint", type=Path)
@@ -81,7 +86,7 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         beta=args.beta, hidden=args.hidden, seed=args.seed, steps=args.steps, seconds=args.seconds,
         conditional=args.conditional,
     )
-    for name in ("schedule", "timesteps", "lr", "batch_size", "channels"):
+    for name in ("schedule", "timesteps", "lr", "batch_size", "channels", "denoiser_width"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
@@ -218,6 +223,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     configure_threads(gui=False)
     exp = Experiment.from_checkpoint(args.checkpoint)
+    if args.steps_sweep:
+        return _eval_steps_sweep(args, exp)
     result = {"checkpoint": str(args.checkpoint), "model": exp.config.model, "dataset": exp.config.dataset,
               "steps": exp.steps_done, "metrics": round_metrics(evaluate(exp, seed=exp.config.seed))}
     if args.compare:
@@ -241,6 +248,25 @@ def _fcd_comparison(exp) -> dict:
         sampler, steps = "ddim", PIXEL_UNET_DDIM_STEPS
     return round_metrics({"fcd_this_model": model_fcd(exp, exp.config.seed, sampler=sampler, steps=steps),
                           **bundled_fcds(exp.config.dataset, seed=exp.config.seed)})
+def _eval_steps_sweep(args: argparse.Namespace, exp) -> int:
+    """`eval --steps-sweep`: core.sample_quality.experiment_steps_sweep, as JSON or a table (sampler x steps)."""
+    from core.sample_quality import experiment_steps_sweep
+
+    if args.sweep_n is not None and args.sweep_n < 2:
+        raise UserError("--sweep-n must be at least 2")
+    sweep = experiment_steps_sweep(exp, n=args.sweep_n).to_dict()
+    result = {"checkpoint": str(args.checkpoint), "model": exp.config.model, "dataset": exp.config.dataset,
+              "steps_sweep": sweep}
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+        return 0
+    shown = sweep["ratio"] or sweep["distance"]
+    title = sweep["metric"] + (f" / data floor ({sweep['floor']:.4g})" if sweep["ratio"] else "")
+    print(f"{title} by sampler and number of steps, {args.checkpoint.name} (nan: steps the sampler cannot take)")
+    print(f"  {'steps':<10}" + "".join(f"{count:>9}" for count in sweep["steps"]))
+    for name, values in shown.items():
+        print(f"  {name:<10}" + "".join(f"{v:>9.3g}" for v in values))
+    return 0
 
 
 def cmd_encode(args: argparse.Namespace) -> int:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from core.diffusion.ddim import ddim_step, strided_timesteps
-from core.diffusion.process import ProcessBase, check_sampler, standard_normal
+from core.diffusion.ddim import ddim_sigma, ddim_step
+from core.diffusion.process import ProcessBase, StepModel, check_sampler, standard_normal
+from core.diffusion.step_terms import StepTerms, explained
 
 SCHEDULES = ("linear", "cosine")
 
@@ -145,12 +146,27 @@ class DDPM(ProcessBase):
         x0 = (x_t - (1.0 - abar).sqrt() * out) / abar.sqrt()
         return x0.clamp(-1.0, 1.0) if clip else x0
 
-    def posterior(self, x_t: torch.Tensor, t: int, s: int, x0: torch.Tensor) -> tuple[torch.Tensor, float]:
-        """Mean and variance of q(x_s | x_t, x_0) for s < t (Ho et al. 2020 eqs. 6-7 for s = t - 1).
+    def predict_eps(self, x_t: torch.Tensor, t: torch.Tensor | int, out: torch.Tensor) -> torch.Tensor:
+        """eps_hat = `out`: the network predicts the noise (Ho et al. 2020 eq. 14)."""
+        return out
+
+    def path(self, t: int) -> tuple[float, float, float, float]:
+        """(alpha, sigma, d alpha / d tau, d sigma / d tau) at step t >= 1, tau = t / T: alpha = sqrt(alpha-bar_t),
+        sigma = sqrt(1 - alpha-bar_t), and with beta(tau) = -d log alpha-bar / d tau (Song et al. 2021b, the VP
+        SDE's beta(t); here the backward difference -T log(alpha-bar_t / alpha-bar_{t-1}) = -T log alpha_t):
+        d alpha / d tau = -beta alpha / 2, d sigma / d tau = beta alpha-bar / (2 sigma). The velocity
+        alpha' x0_hat + sigma' eps_hat is then the probability-flow ODE's -beta / 2 (x - eps_hat / sigma)."""
+        abar = float(self._abar[t])
+        beta = -self.timesteps * math.log(float(self.alphas[t - 1]))
+        alpha, sigma = math.sqrt(abar), math.sqrt(1.0 - abar)
+        return alpha, sigma, -0.5 * beta * alpha, 0.5 * beta * abar / sigma
+
+    def posterior_coefficients(self, t: int, s: int) -> tuple[float, float, float]:
+        """(coef_x0, coef_xt, variance) of q(x_s | x_t, x_0) for s < t (Ho et al. 2020 eqs. 6-7 for s = t - 1).
 
         With alpha_{t|s} = alpha-bar_t / alpha-bar_s and beta_{t|s} = 1 - alpha_{t|s} (the one-jump beta, so a
         strided chain is the respaced DDPM of Nichol & Dhariwal 2021 Sec. 4):
-        mean = sqrt(alpha-bar_s) beta_{t|s} / (1 - alpha-bar_t) x_0 + sqrt(alpha_{t|s}) (1 - alpha-bar_s) / (1 - alpha-bar_t) x_t,
+        coef_x0 = sqrt(alpha-bar_s) beta_{t|s} / (1 - alpha-bar_t), coef_xt = sqrt(alpha_{t|s}) (1 - alpha-bar_s) / (1 - alpha-bar_t),
         variance = (1 - alpha-bar_s) / (1 - alpha-bar_t) beta_{t|s}   (beta-tilde_t, eq. 7).
         """
         abar_t, abar_s = float(self._abar[t]), float(self._abar[s])
@@ -158,18 +174,22 @@ class DDPM(ProcessBase):
         beta_ts = 1.0 - alpha_ts
         coef_x0 = math.sqrt(abar_s) * beta_ts / (1.0 - abar_t)
         coef_xt = math.sqrt(alpha_ts) * (1.0 - abar_s) / (1.0 - abar_t)
-        var = (1.0 - abar_s) / (1.0 - abar_t) * beta_ts
+        return coef_x0, coef_xt, (1.0 - abar_s) / (1.0 - abar_t) * beta_ts
+
+    def posterior(self, x_t: torch.Tensor, t: int, s: int, x0: torch.Tensor) -> tuple[torch.Tensor, float]:
+        """Mean coef_x0 x_0 + coef_xt x_t and variance of q(x_s | x_t, x_0) (`posterior_coefficients`)."""
+        coef_x0, coef_xt, var = self.posterior_coefficients(t, s)
         return coef_x0 * x0 + coef_xt * x_t, var
 
     def step(
         self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
-        eta: float = 0.0, clip: bool = False,
+        eta: float = 0.0, clip: bool = False, model: StepModel | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """x_t -> x_s (s < t) from the predicted noise `out`; returns (x_s, x0_hat). No noise at s = 0.
 
-        "ddpm": the ancestral step x_s ~ N(posterior mean, beta-tilde) using x0_hat from eps (Ho et al. 2020
-        Algorithm 2 with the sigma_t^2 = beta-tilde_t choice of Sec. 3.2); `eta` is not used.
-        "ddim": Song et al. 2021 eq. 12 with noise level `eta` (ddim.ddim_step).
+        "ddpm": x_s ~ q(x_s | x_t, x0_hat) = mean + sqrt(beta-tilde) z (Ho et al. 2020 Algorithm 2 with the
+        sigma_t^2 = beta-tilde_t choice of Sec. 3.2); `eta` is not used.
+        "ddim": Song et al. 2021 eq. 12 with noise level `eta` (ddim.ddim_step). `model` is not used.
         """
         if check_sampler(self, sampler) == "ddim":
             return ddim_step(self, x_t, t, s, out, eta=eta, noise=noise, clip=clip)
@@ -177,9 +197,26 @@ class DDPM(ProcessBase):
         mean, var = self.posterior(x_t, t, s, x0)
         return mean + math.sqrt(var) * noise, x0
 
+    def explain_step(
+        self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
+        eta: float = 0.0, clip: bool = False, model: StepModel | None = None,
+    ) -> StepTerms:
+        """The step's formula and numbers: DDPM the posterior mean's two terms and its variance; DDIM alpha-bars,
+        x0_hat, the direction term's coefficient and sigma (Song et al. 2021 eq. 12)."""
+        result, x0 = self.step(x_t, t, s, out, noise, sampler=sampler, eta=eta, clip=clip)
+        abar_t, abar_s = float(self._abar[t]), float(self._abar[s])
+        if sampler == "ddim":
+            eps = out if not clip else (x_t - math.sqrt(abar_t) * x0) / math.sqrt(1.0 - abar_t)
+            sigma = ddim_sigma(self, t, s, eta)
+            return explained("x_s = √ᾱ_s · x̂₀ + √(1 − ᾱ_s − σ²) · ε̂ + σ · z,  x̂₀ = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t",
+                             result, ("ᾱ_t", abar_t), ("ᾱ_s", abar_s), ("x_t", x_t), ("ε̂", eps), ("x̂₀", x0),
+                             ("√(1 − ᾱ_s − σ²)", math.sqrt(max(1.0 - abar_s - sigma**2, 0.0))), ("σ", sigma),
+                             ("z", noise))
+        coef_x0, coef_xt, var = self.posterior_coefficients(t, s)
+        return explained("x_s = c₀ · x̂₀ + c_t · x_t + √β̃ · z,  x̂₀ = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t", result,
+                         ("ᾱ_t", abar_t), ("ᾱ_s", abar_s), ("x_t", x_t), ("ε̂", out), ("x̂₀", x0), ("c₀", coef_x0),
+                         ("c_t", coef_xt), ("β̃", var), ("z", noise))
+
     def reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
-        """`start` (default T), then the steps of the `steps`-step sub-sequence tau of 0..T below it, down to 0
-        (ddim.strided_timesteps; steps None = every one of the T steps). From T it is tau itself."""
-        start = self.check_start(start)
-        below = [s for s in strided_timesteps(self.timesteps, steps or self.timesteps) if s < start]
-        return [start] + below
+        """`start` (default T), then the `steps`-step strided sub-sequence of 0..T below it, down to 0."""
+        return self.strided_reverse_timesteps(steps, start)

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.diffusion.process import ProcessBase, check_sampler, standard_normal
+from core.diffusion.process import ProcessBase, StepModel, check_sampler, standard_normal
+from core.diffusion.step_terms import StepTerms, explained
 from core.losses import denoising_objective
 
 
@@ -133,23 +134,54 @@ class GaussianDiffusion(ProcessBase):
         x0 = x_t + k * (out - x_t)
         return x0.clamp(-1.0, 1.0) if clip else x0
 
+    def predict_eps(self, x_t: torch.Tensor, t: int | torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """eps_hat = (x_t - x0_hat) / (sigma sqrt(k dt)), the noise of x_t = x_0 + sigma sqrt(t) eps (k = `t` >= 1)."""
+        std = self.marginal_std(t).to(x_t.device, x_t.dtype)
+        std = std.reshape(-1, *([1] * (x_t.dim() - 1))) if std.dim() else std
+        return (x_t - self.predict_x0(x_t, t, out)) / std
+
+    def path(self, t: int) -> tuple[float, float, float, float]:
+        """(alpha, sigma_t, d alpha / d tau, d sigma_t / d tau) of x_t = x_0 + sigma sqrt(tau) eps at step t >= 1,
+        tau = t dt: (1, sigma sqrt(tau), 0, sigma / (2 sqrt(tau))). The velocity sigma_t' eps_hat is then the
+        variance-exploding probability-flow ODE's -(sigma^2 / 2) score (Song et al. 2021b eq. 13, g^2 = sigma^2)."""
+        tau = t * self.dt
+        return 1.0, self.sigma * math.sqrt(tau), 0.0, self.sigma / (2.0 * math.sqrt(tau))
+
+    def _step_noise_on(self, t: int) -> bool:
+        """Whether the step from t adds noise (every step but the last, unless `noise_last_step`)."""
+        return t > 1 or self.noise_last_step
+
     def step(
         self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
-        eta: float = 0.0, clip: bool = False,
+        eta: float = 0.0, clip: bool = False, model: StepModel | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Reverse step t -> s = t-1: x_{t-dt} = f_theta(x_t, t) + sigma sqrt(dt) z
         (lecture: x_t ~ N(f(x_{t+dt}), sigma^2 dt)).
 
         `out` = f_theta(x_t, t); returns (x_{t-dt}, x0_hat). The step to t = 0 adds no noise unless
-        `noise_last_step`. `eta` (DDIM's) is not used; `clip` applies to x0_hat only (the step does not use it).
+        `noise_last_step`. `eta` (DDIM's) and `model` are not used; `clip` applies to x0_hat only.
         """
         check_sampler(self, sampler)
         if s != t - 1:
             raise ValueError(f"the lecture's sampler steps from t to t - 1, not from {t} to {s}")
         x_prev = out
-        if t > 1 or self.noise_last_step:
+        if self._step_noise_on(t):
             x_prev = out + self.step_std() * noise
         return x_prev, self.predict_x0(x_t, t, out, clip=clip)
+
+    def explain_step(
+        self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
+        eta: float = 0.0, clip: bool = False, model: StepModel | None = None,
+    ) -> StepTerms:
+        """The lecture's step x_{t-dt} = f(x_t) + sigma sqrt(dt) z with f, sigma, dt and z (z's weight is 0 on a
+        noiseless last step)."""
+        result, _ = self.step(x_t, t, s, out, noise, sampler=sampler, eta=eta, clip=clip)
+        if self._step_noise_on(t):
+            formula = "x_{t−dt} = f(x_t) + σ · √dt · z"
+        else:
+            formula = "x_{t−dt} = f(x_t) + 0 · σ · √dt · z  (the last step adds no noise)"
+        return explained(formula, result, ("f(x_t)", out), ("σ", float(self.sigma)), ("dt", self.dt), ("z", noise),
+                         ("noise weight", 1.0 if self._step_noise_on(t) else 0.0))
 
     def reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
         """Every step from `start` (default N) down to 0: the lecture's sampler takes each of its N steps of dt."""

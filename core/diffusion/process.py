@@ -1,4 +1,4 @@
-"""NoiseProcess: the one interface of every noise process (DDPM, the lecture's Gaussian diffusion; next flow matching).
+"""NoiseProcess: the one interface of every noise process (DDPM, the lecture's Gaussian diffusion, flow matching).
 
 Nothing outside a process's own module asks which process it is: the samplers, the training task, the CLI and the
 GUI call only what is listed here. `kind` is an identifier for configs and checkpoints, never for branching.
@@ -6,17 +6,26 @@ GUI call only what is listed here. `kind` is an identifier for configs and check
 Conventions shared by every process: integer steps t = 0 .. T (`timesteps`), x_0 the data (in model space, see
 frames.py), x_T the prior. A reverse run visits `reverse_timesteps(steps, start)`, strictly decreasing to 0, and
 moves x_t -> x_s with `step` for each consecutive pair (t, s). The network's output `out` is what the process
-trains it to regress (DDPM: the noise eps; the lecture: the mean f = E[x_{t-dt} | x_t]).
+trains it to regress (DDPM: the noise eps; the lecture: the mean f = E[x_{t-dt} | x_t]; flow: the velocity v).
+Every process is Gaussian along its path, x_t = alpha_t x_0 + sigma_t eps (`path`), so one output gives all of
+eps_hat, x0_hat (`predict_eps`, `predict_x0`), the score and the velocity (core/diffusion/fields.py).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
 
+from core.diffusion.ddim import strided_timesteps
+from core.diffusion.step_terms import StepTerms
+
 # Human names of the samplers, in the order of the CLI's choices.
-SAMPLER_LABELS = {"ddpm": "DDPM", "ddim": "DDIM", "lecture": "lecture's sampler"}
+SAMPLER_LABELS = {"ddpm": "DDPM", "ddim": "DDIM", "lecture": "lecture's sampler", "euler": "Euler", "heun": "Heun"}
+
+# The (guided) network as a function of (x, step) -> out, for samplers that call it again within a step (Heun).
+StepModel = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 @runtime_checkable
@@ -46,7 +55,8 @@ class NoiseProcess(Protocol):
         """One Markov step x_{t-1} -> x_t from standard normal eps."""
 
     def sample_train_t(self, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
-        """Training steps t (batch,) int64 in 1..T."""
+        """Training steps t (batch,): int64 in 1..T (DDPM, the lecture); real-valued in [0, T) for flow's
+        continuous time t / T (the networks' embeddings take either)."""
 
     def training_pair(self, x0: torch.Tensor, t: torch.Tensor,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,9 +66,21 @@ class NoiseProcess(Protocol):
                    clip: bool = False) -> torch.Tensor:
         """x0_hat implied by the network output at (x_t, t); `clip` bounds it to [-1, 1]."""
 
+    def predict_eps(self, x_t: torch.Tensor, t: int | torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """eps_hat implied by the network output at (x_t, t), the noise of x_t = alpha_t x_0 + sigma_t eps."""
+
+    def path(self, t: int) -> tuple[float, float, float, float]:
+        """(alpha_t, sigma_t, d alpha_t / d tau, d sigma_t / d tau) at step t in 1..T, tau = t / T in [0, 1]."""
+
     def step(self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *, sampler: str,
-             eta: float = 0.0, clip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        """One reverse step x_t -> x_s (s < t) with `sampler`; returns (x_s, x0_hat)."""
+             eta: float = 0.0, clip: bool = False, model: StepModel | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One reverse step x_t -> x_s (s < t) with `sampler`; returns (x_s, x0_hat). `model` is the guided network,
+        for samplers that evaluate it again within the step (Heun); the others ignore it."""
+
+    def explain_step(self, x_t: torch.Tensor, t: int, s: int, out: torch.Tensor, noise: torch.Tensor, *,
+                     sampler: str, eta: float = 0.0, clip: bool = False,
+                     model: StepModel | None = None) -> StepTerms:
+        """`step`'s formula with its numbers for this step (StepTerms; its result is what `step` returns)."""
 
     def reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
         """The steps a reverse run visits, from `start` (default T) down to 0."""
@@ -118,6 +140,12 @@ class ProcessBase:
     def diagnostics(self, out: torch.Tensor, x0: torch.Tensor, t: torch.Tensor,
                     net_input: torch.Tensor) -> dict[str, torch.Tensor]:
         return {}
+
+    def strided_reverse_timesteps(self, steps: int | None, start: int | None = None) -> list[int]:
+        """`start` (default T), then the steps of the `steps`-step sub-sequence tau of 0..T below it, down to 0
+        (ddim.strided_timesteps; steps None = every one of the T steps). From T it is tau itself."""
+        start = self.check_start(start)
+        return [start] + [s for s in strided_timesteps(self.timesteps, steps or self.timesteps) if s < start]
 
     def check_start(self, start: int | None) -> int:
         """The start step of a reverse run: T when None, else checked to lie in 0..T."""

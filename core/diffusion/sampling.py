@@ -4,7 +4,8 @@ The process decides everything process-specific (core.diffusion.process.NoisePro
 (`samplers`, the first the default), which steps a run visits (`reverse_timesteps`) and the step itself (`step`).
 Samplers today: "ddpm" (ancestral, Ho et al. 2020 Algorithm 2; with steps < T the respaced chain of Nichol &
 Dhariwal 2021) and "ddim" (Song et al. 2021 eq. 12, eta = 0 deterministic) for a DDPM process, and "lecture" (the
-lecture's x_t ~ N(f(x_{t+dt}), sigma^2 dt)) for the lecture's GaussianDiffusion.
+lecture's x_t ~ N(f(x_{t+dt}), sigma^2 dt)) for the lecture's GaussianDiffusion, "euler" and "heun" (integrating
+dx/dt = v from t = 1 to 0) for flow matching.
 
 Random numbers, in this order, from one torch.Generator seeded with `seed`: the start x_T (process.prior), then one
 standard normal draw of the sample's shape per step, from t = T down (drawn even where the step does not use it,
@@ -24,7 +25,7 @@ from core.diffusion.ema import sampling_network
 from core.diffusion.frames import Frame, is_image_shape, make_frame
 from core.diffusion.process import SAMPLER_LABELS, NoiseProcess, check_sampler
 
-SAMPLERS = tuple(SAMPLER_LABELS)  # every sampler some process takes ("ddpm", "ddim", "lecture")
+SAMPLERS = tuple(SAMPLER_LABELS)  # every sampler some process takes ("ddpm", "ddim", "lecture", "euler", "heun")
 
 
 def guided_output(
@@ -119,12 +120,16 @@ def denoise_frames(process: NoiseProcess, denoiser: nn.Module, x_t: torch.Tensor
     n = x.shape[0]
     labels = _labels(y, n)
     labels = labels.to(device) if labels is not None else None
+
+    def model(x_at: torch.Tensor, step: int) -> torch.Tensor:  # the guided network at (x, step), for Heun
+        return guided_output(net, x_at, torch.full((n,), step, dtype=torch.long, device=device), labels, guidance)
+
     for t_now, s in zip(taus[:-1], taus[1:]):
         # no_grad per step, not around the yield: the caller's code between frames keeps its own grad mode
         with torch.no_grad():
             noise = torch.randn(x.shape, generator=gen).to(device)
-            out = guided_output(net, x, torch.full((n,), t_now, dtype=torch.long, device=device), labels, guidance)
-            x_next, x0 = process.step(x, t_now, s, out, noise, sampler=sampler, eta=eta, clip=clip)
+            out = model(x, t_now)
+            x_next, x0 = process.step(x, t_now, s, out, noise, sampler=sampler, eta=eta, clip=clip, model=model)
         yield make_frame(t_now, x, x0)
         x = x_next
     yield make_frame(0, x, x)

@@ -15,6 +15,7 @@ from torch import nn
 from core.config import ExperimentConfig
 from core.diffusion.ddpm import DDPM
 from core.diffusion.ema import EMADenoiser
+from core.diffusion.flow import FlowMatching
 from core.diffusion.frames import Frame, forward_frames, to_model_space
 from core.diffusion.lecture import GaussianDiffusion
 from core.diffusion.process import NoiseProcess
@@ -95,9 +96,12 @@ class DiffusionTask:
 
 
 def build_process(config: ExperimentConfig) -> NoiseProcess:
-    """The noise process a config names: "diffusion" -> DDPM(T, schedule), "gaussian-diffusion" -> the lecture's."""
+    """The noise process a config names: "diffusion" -> DDPM(T, schedule), "gaussian-diffusion" -> the lecture's,
+    "flow" -> FlowMatching(T) (rectified flow; T is its default number of sampler steps)."""
     if config.model == "diffusion":
         return DDPM(config.timesteps, config.schedule)
+    if config.model == "flow":
+        return FlowMatching(config.timesteps)
     if config.model == "gaussian-diffusion":
         return GaussianDiffusion(sigma=config.diffusion_sigma, timesteps=config.timesteps)
     raise ValueError(f"{config.model!r} is not a diffusion model")
@@ -110,7 +114,8 @@ def build_denoiser(config: ExperimentConfig, data_shape: Sequence[int], num_clas
     if config.conditional and classes < 1:
         raise ValueError("a conditional diffusion model needs num_classes >= 1 (a labelled dataset)")
     if len(shape) == 1:
-        return MLPDenoiser(shape[0], MLP_HIDDEN, MLP_LAYERS, config.timesteps, classes)
+        width = getattr(config, "denoiser_width", None) or MLP_HIDDEN
+        return MLPDenoiser(shape[0], width, MLP_LAYERS, config.timesteps, classes)
     if len(shape) == 3:
         return UNetDenoiser(shape, config.channels, config.timesteps, classes)  # type: ignore[arg-type]
     raise ValueError(f"data_shape must be (d,) points or (C, H, W) images, got {shape}")

@@ -1,4 +1,5 @@
-"""The scrubber's keys in the diffusion panel: Space plays or pauses, Left/Right step, Home/End jump to the ends."""
+"""The scrubber's keys in the diffusion panel: Space plays or pauses, Left/Right step, Home/End jump to the ends;
+and the panel's own keys (N: one reverse step in step mode)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,9 +15,11 @@ class ScrubberKeys(QObject):
     and End without modifiers drive `scrubber` when the focus is anywhere in the panel, before the window's
     shortcuts (Space = train/pause) see them, except in fields that edit text or their own slider."""
 
-    def __init__(self, panel: QWidget, scrubber: Scrubber, active: Callable[[], bool]) -> None:
+    def __init__(self, panel: QWidget, scrubber: Scrubber, active: Callable[[], bool],
+                 extra: dict[int, Callable[[], None]] | None = None) -> None:
         super().__init__(panel)
         self._panel, self._scrubber, self._active = panel, scrubber, active
+        self._extra = dict(extra or {})  # further keys without modifiers: key -> what it does
         panel.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -26,7 +29,10 @@ class ScrubberKeys(QObject):
         if event.modifiers() != Qt.KeyboardModifier.NoModifier or not self._active():
             return False
         if kind == QEvent.Type.ShortcutOverride:
-            used = event.key() in KEYS and self._focus_allows()  # the key press comes to the panel next
+            used = (event.key() in KEYS or event.key() in self._extra) and self._focus_allows()
+        elif event.key() in self._extra:
+            self._extra[event.key()]()
+            used = True
         else:
             used = self._scrubber.handle_key(event.key())
         if used:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, 
 
 from core.diffusion.runs import SAMPLE, RunSpec
 from gendiff_gui.diffusion.exports import GifRecorder, StageExports
+from gendiff_gui.diffusion.inspect_tools import InspectTools
 from gendiff_gui.diffusion.install import wire
 from gendiff_gui.diffusion.keys import ScrubberKeys
 from gendiff_gui.diffusion.run_controller import STOP_WAIT_MS, RunController, RunSettings
@@ -108,7 +109,9 @@ class DiffusionPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
 
-        self.keys = ScrubberKeys(self, self.scrubber, active=lambda: self.tabs.currentIndex() == 0)
+        self.tools = InspectTools(self)  # fields and probe, step mode, quality against steps
+        self.keys = ScrubberKeys(self, self.scrubber, active=lambda: self.tabs.currentIndex() == 0,
+                                 extra={Qt.Key.Key_N: self.tools.step})
         self.exports = StageExports(self.stage, self.scrubber, self.controls.gif_button, self.gif_region, self)
         self.loader = DropLoader(self)
         self.drop_target = DropTarget(self)
@@ -213,6 +216,7 @@ class DiffusionPanel(QWidget):
         self.stage.setCurrentIndex(1 if is_image else 0)
         if not is_image:
             self._set_extent()
+        self.tools.configure(experiment)
 
     def _set_extent(self) -> None:
         """A fixed square view holding the data and most of x_T (2.2 prior std: ~91 % of a 2-D Gaussian; more would
@@ -257,8 +261,8 @@ class DiffusionPanel(QWidget):
 
     @property
     def busy(self) -> bool:
-        """True while a sampling job's thread is alive."""
-        return self.runs.busy
+        """True while a sampling (or quality measuring) job's thread is alive."""
+        return self.runs.busy or self.tools.busy
 
     @property
     def trajectories(self) -> list[Trajectory]:
@@ -267,7 +271,8 @@ class DiffusionPanel(QWidget):
     def shutdown(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """Stop every sampling job and wait for its thread (closing the window). True if all have ended."""
         self.scrubber.pause()
-        return self.runs.shutdown(timeout_ms)
+        tools_ended = self.tools.shutdown(timeout_ms)
+        return self.runs.shutdown(timeout_ms) and tools_ended
 
     def _on_runs_started(self, specs: list[RunSpec], autoplay: bool) -> None:
         for view in (self.particles[1], self.grids[1]):
@@ -310,6 +315,10 @@ class DiffusionPanel(QWidget):
             self.show_message("warning", "Dropped images are noised by image models; this one is 2-D.")
 
     # ----- showing a frame -----
+    def refresh_frame(self) -> None:
+        """Draw the frame on screen again (what is drawn over it has changed)."""
+        self._show()
+
     def _show(self) -> None:
         trajectories = self.runs.trajectories
         if not trajectories or not len(trajectories[0]):
@@ -335,6 +344,8 @@ class DiffusionPanel(QWidget):
                 view.set_particles(f.x_t)
                 view.set_trails(self._trail(trajectories[run], j) if self.controls.trails.isChecked() else None)
                 self._show_field(view, f.t)
+        if not self.runs.is_image:
+            self.tools.frame_shown(frame)
 
     @staticmethod
     def _trail(trajectory: Trajectory, index: int) -> np.ndarray:
@@ -348,10 +359,11 @@ class DiffusionPanel(QWidget):
             return
         view.set_field(*self.field_at(t))
 
-    def field_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """(grid points, arrows) of the vector field at step t: toward x̂₀(x, t) of the weights being sampled,
-        scaled together so the longest arrow is 0.9 of a grid cell (cached per t for the current run)."""
-        return self.runs.field.at(t, self.particles[0].extent())
+    def field_at(self, t: int, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(grid points, arrows) of the vector field at step t of the weights being sampled: the chosen kind
+        (default: the one the Fields section shows; the pull toward x̂₀(x, t), the noise, the score or the
+        velocity), scaled together so the longest arrow is 0.9 of a grid cell (cached per t for the current run)."""
+        return self.runs.field.at(t, self.particles[0].extent(), kind or self.tools.field_kind)
 
     def shown_frame(self, run: int = 0):
         """The Frame on screen for run `run` (tests, benchmarks)."""

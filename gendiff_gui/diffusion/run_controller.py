@@ -11,6 +11,7 @@ from core.data import as_floats
 from core.diffusion.runs import DENOISE, FORWARD, SAMPLE, RunSpec, run_frames
 from gendiff_gui.diffusion.field_cache import FieldCache
 from gendiff_gui.diffusion.sampling_job import SamplingWorker
+from gendiff_gui.diffusion.step_mode import StepCall, StepRun
 from gendiff_gui.diffusion.trajectory import DEFAULT_BUDGET_BYTES, Trajectory
 from gendiff_gui.session.jobs import Job, stop_and_wait
 from gendiff_gui.session.network_copy import NetworkCopy
@@ -43,6 +44,8 @@ class RunController(QObject):
     `track_job`); its frames fill one bounded `Trajectory` per run (`frames_added(run)`, `run_finished(run)`).
     Follow training: new weights and a finished SAMPLE run that `may_follow(ended)` says has played to t = 0 and
     rests there -> sample again, and play.
+    Step mode: `start_stepping()` replaces the runs with one sampling run computed on this thread one step per
+    `step_once()` (step_mode.StepRun: core's run_frames, each step's inputs kept); Follow training leaves it alone.
     """
 
     runs_started = Signal(object, bool)  # [RunSpec, ...], autoplay: the job has started, no frame has arrived
@@ -62,12 +65,14 @@ class RunController(QObject):
         self.process = None
         self.is_image = False
         self.test_x = np.zeros((0, 2), np.float32)
+        self.train_x: np.ndarray | None = None
         self.dropped: tuple[str, np.ndarray] | None = None  # (name, (28, 28) image) noised in forward mode
         self.field: FieldCache | None = None  # the vector field of the runs on screen
         self._specs: list[RunSpec] = []
         self._trajectories: list[Trajectory] = []
         self._tag = 0
         self._worker: SamplingWorker | None = None
+        self.stepper: StepRun | None = None  # the run of step mode, while it is on screen
         self._jobs: list[Job] = []
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_DELAY_MS)
         self._follow_timer.timeout.connect(self.maybe_follow)
@@ -91,9 +96,14 @@ class RunController(QObject):
         self.process = experiment.task.process
         self.is_image = len(tuple(experiment.train_data.data_shape)) == 3
         self.test_x = experiment.test_data.x
+        self.train_x = experiment.train_data.x if not self.is_image else None  # (the 2-D floor of a quality sweep)
         self.dropped = None
         self._stale = False
         return True
+
+    def frozen_network(self):
+        """A frozen CPU copy of the network with the newest weights, for one worker thread."""
+        return self._net.frozen_copy()
 
     def set_snapshot(self, snapshot: dict[str, np.ndarray]) -> None:
         """New weights: used by the next run (with Follow training, as soon as the current one has reached t = 0).
@@ -175,12 +185,7 @@ class RunController(QObject):
     def start_runs(self, specs: list[RunSpec], autoplay: bool = True) -> None:
         if self._net is None:
             return
-        self.stop()
-        self._tag += 1
-        self._specs = list(specs)
-        self._trajectories = [Trajectory(self._budget // len(specs)) for _ in specs]
-        first = specs[0]
-        self.field = FieldCache(self._net.frozen_copy(), self.process, first.y, first.guidance)
+        self._replace_runs(specs)
         worker_net, process = self._net.frozen_copy(), self.process
         factories = [lambda spec=spec: run_frames(spec, process, worker_net) for spec in specs]
         worker = SamplingWorker(factories, tag=self._tag)
@@ -195,9 +200,57 @@ class RunController(QObject):
         job.start()
         self.runs_started.emit(self.specs, autoplay)
 
+    def _replace_runs(self, specs: list[RunSpec]) -> None:
+        """`specs` are on screen from now on, with empty trajectories and their own vector field."""
+        self.stop()
+        self._tag += 1
+        self._specs = list(specs)
+        self._trajectories = [Trajectory(self._budget // len(specs)) for _ in specs]
+        first = specs[0]
+        self.field = FieldCache(self._net.frozen_copy(), self.process, first.y, first.guidance)
+
+    # ----- step mode -----
+    def start_stepping(self) -> bool:
+        """Replace the runs with the settings' first sampling run in step mode, at its start (t = T). False
+        without a model."""
+        if self._net is None:
+            return False
+        spec = RunSpec(kind=SAMPLE, **self._settings().samplers[0])
+        self._replace_runs([spec])
+        self.stepper = StepRun(spec, self.process, self._net.frozen_copy())
+        self._stale = False
+        self._trajectories[0].append(self.stepper.first)
+        self.runs_started.emit(self.specs, False)
+        self.frames_added.emit(0)
+        return True
+
+    @property
+    def stepping(self) -> bool:
+        """True while step mode's run is on screen and has not reached t = 0."""
+        return self.stepper is not None and not self.stepper.done
+
+    def step_once(self) -> StepCall | None:
+        """One reverse step of step mode's run: its frame joins the trajectory; returns the step's call (None at
+        t = 0 or outside step mode)."""
+        result = self.stepper.advance() if self.stepper is not None else None
+        if result is None:
+            return None
+        call, frame = result
+        trajectory = self._trajectories[0]
+        trajectory.append(frame)
+        if self.stepper.done:
+            trajectory.finish()
+        self.frames_added.emit(0)
+        if self.stepper.done:
+            self.run_finished.emit(0)
+        return call
+
     def stop(self) -> None:
         """Ask the current worker to stop (its late frames are dropped); no Follow training restart is pending."""
         self._follow_timer.stop()
+        if self.stepper is not None:
+            self.stepper.close()
+            self.stepper = None
         if self._worker is not None:
             self._worker.request_stop()
             self._worker = None
@@ -216,7 +269,7 @@ class RunController(QObject):
     def maybe_follow(self, ended: bool = False) -> None:
         """With Follow training: new weights and a run that has played to its end (`ended`: just now, also when
         looping) or rests there -> sample again, and play."""
-        if (self._stale and self._net is not None and not self.running and self._specs
+        if (self._stale and self._net is not None and not self.running and self._specs and self.stepper is None
                 and self._specs[0].kind == SAMPLE and self._settings().follow and self._may_follow(ended)):
             self.resample(autoplay=True)
 

@@ -1,4 +1,5 @@
-"""The one way views copy a network to the CPU: NetworkCopy (loads snapshots lazily), frozen_module for a worker."""
+"""The one way views copy a network to the CPU: NetworkCopy (loads snapshots lazily), frozen_module for a worker,
+StoppableNetwork for a worker's long core call."""
 from __future__ import annotations
 
 import copy
@@ -8,6 +9,7 @@ import torch
 from torch import nn
 
 from core.data import as_floats
+from core.diffusion.ema import sampling_network
 
 
 def frozen_module(module: nn.Module) -> nn.Module:
@@ -89,3 +91,27 @@ class NetworkCopy:
         """dec(enc(x)), shaped like x."""
         return self.decode(self.encode(x))
 
+
+
+class Stopped(Exception):
+    """Raised by a `StoppableNetwork` called after its job was asked to stop."""
+
+
+class StoppableNetwork(nn.Module):
+    """`net` (a frozen copy), refusing to run once `stopped()` is True: a long core call (sampling hundreds of
+    steps, a quality measure) that calls the network every step then ends within one network pass of a stop,
+    raising `Stopped`, instead of keeping a closing window waiting. Looks like `net` to core (data_shape,
+    conditional, num_classes); an EMA denoiser's average is the one it runs (core.diffusion.ema.sampling_network)."""
+
+    def __init__(self, net: nn.Module, stopped) -> None:
+        super().__init__()
+        self.net = sampling_network(net)
+        self._stopped = stopped
+        for name in ("data_shape", "conditional", "num_classes"):
+            if hasattr(self.net, name):
+                setattr(self, name, getattr(self.net, name))
+
+    def forward(self, *args, **kwargs):
+        if self._stopped():
+            raise Stopped()
+        return self.net(*args, **kwargs)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there)."""
+    from gendiff_gui.curves import quality_curve
     from gendiff_gui.diffusion import panel as diffusion_panel
     from gendiff_gui.latent import panel as latent_panel
     from gendiff_gui.latent_diffusion import panel as latent_diffusion_panel
@@ -33,3 +34,4 @@ def install_views(window) -> None:
     latent_panel.install(window)
     diffusion_panel.install(window)
     latent_diffusion_panel.install(window)
+    quality_curve.install(window)  # diffusion models: sample quality beside the loss curves

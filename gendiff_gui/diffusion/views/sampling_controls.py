@@ -83,9 +83,10 @@ class SamplingControls(QWidget):
         self.steps_b = _spin(1, 200, "steps of the second sampler")
         self.trails = QCheckBox("Trails")
         self.trails.setChecked(True)
-        self.field = QCheckBox("Vector field x → x̂₀")
-        self.field.setToolTip("arrows on a grid from x toward the denoiser's predicted x₀(x, t) at this t "
-                              "(scaled together so the longest fits one cell)")
+        self.field = QCheckBox("Vector field")
+        self.field.setToolTip("arrows on a grid: the field chosen under Fields and probe (at first the pull from "
+                              "x toward the denoiser's predicted x₀(x, t)) at this t, scaled together so the "
+                              "longest fits one cell")
         self.follow = QCheckBox("Follow training")
         self.follow.setChecked(True)
         self.follow.setToolTip("when a run has played to t = 0, sample again with the newest weights")
@@ -138,6 +139,12 @@ class SamplingControls(QWidget):
         column.addLayout(buttons)
         column.addStretch(1)
         column.addLayout(exports)
+        self._column = column
+
+    def add_section(self, section: QWidget) -> QWidget:
+        """A further (collapsible) section under the run buttons, above the exports."""
+        self._column.insertWidget(self._column.count() - 2, section)
+        return section
 
     def _wire(self) -> None:
         for box in (self.mode, self.sampler, self.label, self.sampler_b):

@@ -1,0 +1,251 @@
+"""Learning you can see: beside the loss, a live curve of sample quality while a diffusion model trains (the energy
+distance of a small fixed sample to the data every few seconds for 2-D sets, the Frechet classifier distance for
+images, less often), each point measured by core's live_quality in a background job on a frozen copy of the
+weights (session/network_copy), never on the training thread or the GUI thread.
+
+`install(window)` puts the curve to the right of the window's loss curves (shown and hidden with them, and only
+for diffusion models) and feeds it from `window.snapshots` while the session trains.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from core.diffusion.frames import is_image_shape
+from core.sample_quality import live_quality
+from gendiff_gui.session.jobs import Job
+from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
+from gendiff_gui.session.training_session import TRAINING
+from gendiff_gui.session.workers import CallWorker
+from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+
+EVERY_S_POINTS = 3.0  # seconds between two measurements for 2-D sets ...
+EVERY_S_IMAGES = 20.0  # ... and for images (a Frechet distance needs many more samples)
+CURVE_COLOR = "#007A55"
+
+
+class QualityCurveView(QWidget):
+    """numpy in: `add_point(step, value)`, `clear()`, `set_metric(label)`; `points()` -> (steps, values)."""
+
+    def __init__(self, parent: QWidget | None = None, theme_source=None) -> None:
+        super().__init__(parent)
+        self._theme_source = theme_source  # () -> the window's Theme, read again when the application's font changes
+        self._steps: list[float] = []
+        self._values: list[float] = []
+        self._theme = NORMAL
+        self.title = QLabel("Sample quality")
+        self.title.setToolTip("how close samples of the weights at that step are to the data (lower is closer): "
+                              "it keeps falling while the loss looks flat")
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setAccessibleName("Live sample quality curve")
+        self.plot_widget.setToolTip(self.title.toolTip())
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("bottom", "training step")
+        self.plot.setLabel("left", "distance")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(CURVE_COLOR, width=2), symbol="o", symbolSize=5,
+                                    symbolBrush=CURVE_COLOR, symbolPen=CURVE_COLOR)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot_widget, 1)
+        self.apply_theme(NORMAL)
+
+    def set_metric(self, label: str) -> None:
+        self._label("left", label)
+        self.title.setText("Sample quality")
+
+    def _label(self, side: str, text: str) -> None:
+        theme = self._theme
+        self.plot.getAxis(side).enableAutoSIPrefix(False)  # the distance as it is, no "(x0.001)"
+        self.plot.setLabel(side, text, color=theme.plot_foreground, **{"font-size": f"{theme.plot_font_pt:.0f}pt"})
+
+    def set_note(self, text: str) -> None:
+        self.title.setText(f"Sample quality: {text}")
+
+    def add_point(self, step: float, value: float) -> None:
+        if not np.isfinite(value):
+            return
+        self._steps.append(float(step))
+        self._values.append(float(value))
+        self.curve.setData(self._steps, self._values)
+        self.plot.setYRange(0.0, max(self._values) * 1.08 or 1.0, padding=0)  # from 0: a distance
+        self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
+
+    def clear(self) -> None:
+        self._steps, self._values = [], []
+        self.curve.setData([], [])
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self._steps), np.asarray(self._values)
+
+    def exportable_plots(self) -> dict[str, pg.PlotItem]:
+        return {"Sample quality": self.plot}
+
+    def changeEvent(self, event) -> None:
+        # the window restyles the application (its font) and then calls the apply_theme of the parts it knows
+        if event.type() == QEvent.Type.FontChange and self._theme_source is not None:
+            self.apply_theme(self._theme_source())
+        super().changeEvent(event)
+
+    def apply_theme(self, theme: Theme = NORMAL) -> None:
+        self._theme = theme
+        self.plot_widget.setBackground(theme.plot_background)
+        # a style sheet, not setFont: the application's style sheet would reset the font when the label is shown
+        self.title.setStyleSheet(f"font-size: {theme.font_pt:.0f}pt; font-weight: bold;")
+        font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.plot_foreground, width=theme.axis_width))
+            axis.setTextPen(pg.mkPen(theme.plot_foreground))
+            axis.setStyle(tickFont=font)
+            self._label(name, axis.labelText)
+        self.curve.setPen(pg.mkPen(CURVE_COLOR, width=theme.line_width))
+
+
+class LiveQuality(QObject):
+    """Measures the newest weights now and then while a diffusion model trains, one job at a time.
+
+    `set_experiment(experiment)` (a new model: its process and held-out data; anything else switches it off),
+    `on_weights(step, network_copy)` for each new snapshot (a NetworkCopy holding it): when `every_s` seconds
+    have passed since the last measurement, no measurement is running and the step is new, a `CallWorker` job
+    measures `live_quality` on `network_copy.frozen_copy()` and its result becomes `view`'s point at that step.
+    `job_started(job)`: for the window's track_job."""
+
+    job_started = Signal(object)
+    measured = Signal(float, float)  # step, value
+
+    def __init__(self, view: QualityCurveView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self._process = None
+        self._reference: np.ndarray | None = None
+        self.every_s = EVERY_S_POINTS
+        self._last_time = -np.inf
+        self._last_step: int | None = None
+        self._job: Job | None = None
+        self._generation = 0  # bumped by every new model: a late result of the old one is dropped
+
+    @property
+    def enabled(self) -> bool:
+        return self._process is not None
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def set_experiment(self, experiment) -> None:
+        self._generation += 1
+        if self._job is not None:
+            self._job.request_stop()  # the old model's measure is of no use any more
+        self.view.clear()
+        self._last_time, self._last_step = -np.inf, None
+        if experiment.config.family != "diffusion":
+            self._process, self._reference = None, None
+            return
+        self._process = experiment.task.process
+        self._reference = experiment.test_data.x
+        images = is_image_shape(tuple(experiment.train_data.data_shape))
+        self.every_s = EVERY_S_IMAGES if images else EVERY_S_POINTS
+        self.view.set_metric("FCD" if images else "energy distance")
+
+    def on_weights(self, step: int, network_copy) -> None:
+        now = time.monotonic()
+        if (not self.enabled or network_copy is None or self._job is not None or step == self._last_step
+                or now - self._last_time < self.every_s):
+            return
+        self._last_time, self._last_step = now, int(step)
+        process, reference, net = self._process, self._reference, network_copy.frozen_copy()
+        generation = self._generation
+
+        def measure() -> float | None:  # None: stopped (a closing window) within one network pass
+            try:
+                return live_quality(StoppableNetwork(net, lambda: worker.stop_requested), process, reference)
+            except Stopped:
+                return None
+
+        worker = CallWorker(measure)
+        worker.returned.connect(lambda value: self._on_value(generation, step, value))
+        worker.failed.connect(lambda text: self._on_failed(generation, text))
+        job = Job("live-quality", worker, self)
+        job.finished.connect(self._on_job_finished)
+        self._job = job
+        self.job_started.emit(job)
+        job.start()
+
+    def _on_value(self, generation: int, step: int, value) -> None:
+        if generation != self._generation or value is None:
+            return
+        self.view.add_point(step, float(value))
+        self.measured.emit(float(step), float(value))
+
+    def _on_failed(self, generation: int, text: str) -> None:
+        """No quality figure for this model (e.g. an image measure missing from the build): stop asking."""
+        if generation == self._generation:
+            self._process = None
+            self.view.set_note(f"no quality figure: {text}")
+
+    def _on_job_finished(self, job: Job) -> None:
+        if job is self._job:
+            self._job = None
+        job.deleteLater()
+
+
+class _FollowVisibility(QObject):
+    """Shows `row` while `watched` (the loss curves) is not hidden: the window hides and shows the loss curves."""
+
+    def __init__(self, watched: QWidget, row: QWidget) -> None:
+        super().__init__(row)
+        self._row = row
+        watched.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.HideToParent:
+            self._row.hide()
+        elif event.type() == QEvent.Type.ShowToParent:
+            self._row.show()
+        return False
+
+
+def install(window) -> LiveQuality:
+    """The live quality curve to the right of `window.loss_curves` (one row in the window's splitter), fed by
+    `window.snapshots`; its jobs go to `window.track_job`."""
+    curves = window.loss_curves
+    view = QualityCurveView(theme_source=lambda: window.theme)
+    live = LiveQuality(view, window)
+    splitter = window.splitter
+    index, hidden = splitter.indexOf(curves), curves.isHidden()
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(curves, 3)  # out of the splitter, into the row (which takes its place)
+    layout.addWidget(view, 1)
+    splitter.insertWidget(index, row)
+    splitter.setStretchFactor(index, 1)
+    curves.setVisible(not hidden)
+    row.setVisible(not hidden)
+    _FollowVisibility(curves, row)
+    view.hide()
+
+    def on_experiment(experiment) -> None:
+        live.set_experiment(experiment)
+        view.setVisible(live.enabled)
+
+    window.snapshots.experiment_ready.connect(on_experiment)
+
+    def on_weights(_config, _weights) -> None:
+        # while training only (a model just opened costs nothing), and never once the window is closing (the last
+        # weights of a stopped run arrive after its close has waited for the jobs)
+        if window.session.state == TRAINING and window.isVisible():
+            live.on_weights(window.snapshots.step, window.snapshots.network)
+
+    window.snapshots.updated.connect(on_weights)
+    live.job_started.connect(window.track_job)
+    return live
