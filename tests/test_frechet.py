@@ -51,7 +51,7 @@ def test_identical_sets_are_at_distance_zero_and_bad_shapes_refused():
 
 
 def test_features_are_the_classifiers_hidden_layer():
-    images = load_dataset("mnist", "test").x[:64, 0]
+    images = load_dataset("mnist", "test").floats(slice(64))[:, 0]
     feats = classifier_features(images)
     hidden = train_classifier("mnist")[1]
     w, b = hidden.weight.detach().numpy().astype(np.float64), hidden.bias.detach().numpy().astype(np.float64)
@@ -61,8 +61,8 @@ def test_features_are_the_classifiers_hidden_layer():
 
 
 def test_test_set_is_closer_to_train_than_to_noise():
-    test = load_dataset("mnist", "test").x[:FCD_SAMPLES, 0]
-    train = load_dataset("mnist", "train").x[:FCD_SAMPLES, 0]
+    test = load_dataset("mnist", "test").floats(slice(FCD_SAMPLES))[:, 0]
+    train = load_dataset("mnist", "train").floats(slice(FCD_SAMPLES))[:, 0]
     noise = np.random.default_rng(3).random((FCD_SAMPLES, 28, 28)).astype(np.float32)
     floor = frechet_classifier_distance(test, train)
     assert floor < 0.1 * frechet_classifier_distance(test, noise)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.data import as_floats
 from core.digit_classifier import train_classifier
 
 # Every FCD in the project compares this many images a side: the distance is biased upward at small n, so figures
@@ -13,10 +14,10 @@ _BATCH = 500
 
 
 def classifier_features(images: np.ndarray, dataset: str = "mnist") -> np.ndarray:
-    """(N,28,28) or (N,1,28,28) images in [0,1] -> (N, 256) penultimate-layer (hidden ReLU) features, float64, CPU."""
+    """(N,28,28) or (N,1,28,28) images in [0,1] (or uint8 grey levels) -> (N, 256) penultimate-layer (hidden ReLU) features, float64, CPU."""
     model = train_classifier(dataset)  # outside no_grad: the first call trains it
     body = model[:-1]  # Flatten, Linear(784, 256), ReLU: everything but the logits layer
-    x = np.asarray(images, dtype=np.float32).reshape(len(images), 1, 28, 28)
+    x = as_floats(images).astype(np.float32, copy=False).reshape(len(images), 1, 28, 28)  # uint8 grey levels -> g/255
     with torch.no_grad():
         parts = [body(torch.from_numpy(np.ascontiguousarray(x[i : i + _BATCH]))).numpy()
                  for i in range(0, len(x), _BATCH)]

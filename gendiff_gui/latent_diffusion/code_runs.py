@@ -11,12 +11,12 @@ NO_MODEL = SimpleNamespace(config=SimpleNamespace(family=None))  # RunController
 
 def code_space_model(experiment) -> SimpleNamespace:
     """What gendiff_gui.diffusion.run_controller.RunController.set_experiment reads (config, module, task.process,
-    train_data.data_shape, test_data.x), for the denoiser over standardised codes u: its runs are code-space runs."""
+    train_data.data_shape and .x, test_data.x), for the denoiser over standardised codes u: its runs are code-space runs."""
     config = experiment.config
     d = int(experiment.module.codes.latent_dim)
     return SimpleNamespace(config=config.replace(model=config.latent_process), module=experiment.module.denoiser,
                            task=SimpleNamespace(process=experiment.task.process, conditional=experiment.task.conditional),
-                           train_data=SimpleNamespace(data_shape=(d,)),
+                           train_data=SimpleNamespace(data_shape=(d,), x=np.zeros((0, d), np.float32)),
                            test_data=SimpleNamespace(x=np.zeros((0, d), np.float32)))
 
 

@@ -44,7 +44,7 @@ def test_particles_sit_at_restored_codes_and_decode_like_the_decoder(qtbot, late
     assert frame.t == 0 and frame.x_t.shape == (40, 4)
     codes = latent.module.codes
     z = frame.x_t * codes.std.numpy() + codes.mean.numpy()  # by hand: z = u s + m
-    test_z = latent.module.codes.autoencoder.encode(torch.from_numpy(latent.test_data.x[:3000])).detach().numpy()
+    test_z = latent.module.codes.autoencoder.encode(torch.from_numpy(latent.test_data.floats(slice(3000)))).detach().numpy()
     centred = test_z - test_z.mean(0)
     _, vecs = np.linalg.eigh(centred.T @ centred)
     top2 = vecs[:, ::-1][:, :2]  # the test codes' two principal directions (signs may differ from the panel's)
