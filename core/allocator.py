@@ -20,7 +20,7 @@ def keep_big_blocks_returnable() -> bool:
     then on the tensors of that size (a batch of images, an encoded test set, its activations) come from the heap
     and arenas, whose freed space the process keeps. With the threshold fixed (setting it switches the raising
     off) every block of 128 KiB or more is its own mapping, handed back to the OS when torch or numpy frees it.
-    Measured with benchmarks/bench_memory.py (lesson 4, 40 s of training): peak 493 -> ~474 MB, same steps/s.
+    Measured with benchmarks/bench_memory.py (lesson 4, 40 s of training): peak ~497 -> ~477 MB, same steps/s.
     Call it once, early (before the big allocations start).
     """
     if not sys.platform.startswith("linux"):
