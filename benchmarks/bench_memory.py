@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--lesson", type=int, default=4, help="the lesson to open (default 4, the MNIST VAE)")
     parser.add_argument("--seconds", type=float, default=40.0, help="seconds of training with the views live")
     args = parser.parse_args()
+    from core.allocator import keep_big_blocks_returnable
+
+    keep_big_blocks_returnable()  # as gendiff_gui/app.py does, before Qt and torch
     steps = Steps()
     import torch  # noqa: F401
 

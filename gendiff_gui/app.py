@@ -65,6 +65,9 @@ def _quietly(fn, *args) -> None:
 
 def run(argv: list[str]) -> int:
     args = parse_args(argv)  # before Qt: --help and bad flags need no display
+    from core.allocator import keep_big_blocks_returnable
+
+    keep_big_blocks_returnable()  # before the big allocations: freed tensors go back to the OS (core/allocator.py)
     from gendiff_gui import pyside_refcount  # noqa: F401  (explicit: the editable install may skip __init__)
     from PySide6.QtWidgets import QApplication
 
