@@ -68,6 +68,10 @@ class DroppedImages(QObject):
                 self.message.emit("info", f"Loading {len(request.files)} dropped files…")
             self.loader.add(request.files)
 
+    def add_images(self, names: list[str], pixels: np.ndarray) -> None:
+        """Images already loaded (k, 28, 28) in [0, 1], e.g. a reopened session's, as if just dropped."""
+        self._on_loaded(names, pixels)
+
     def _on_loaded(self, names: list[str], pixels: np.ndarray) -> None:
         first = len(self.names)
         pixels = pixels.astype(np.float32)

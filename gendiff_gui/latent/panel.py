@@ -23,6 +23,7 @@ from gendiff_gui.latent.picks import Pick
 from gendiff_gui.latent.plane import LatentPlane
 from gendiff_gui.latent.refresh_scheduler import RefreshScheduler
 from gendiff_gui.latent.view_refresh import LatentViews
+from gendiff_gui.latent.view_state import latent_view_state, restore_latent_view_state
 from gendiff_gui.session.jobs import Job, stop_and_wait
 from gendiff_gui.session.network_copy import NetworkCopy
 
@@ -293,6 +294,14 @@ class LatentPanel(LatentViews):
             self._show_probe()
             self._show_selected_dropped()
             self._place_overlays()
+
+    # ----- sessions (gendiff_gui/shell/session_files.py) -----
+    def view_state(self) -> dict:
+        """Tab, sliders, the marker and h₁/h₂, the dropped images (latent/view_state.py)."""
+        return latent_view_state(self)
+
+    def restore_view_state(self, state: dict) -> None:
+        restore_latent_view_state(self, state)
 
     # ----- for tests and benchmarks -----
     def dropped_codes(self) -> np.ndarray:
