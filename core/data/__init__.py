@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from core.data.image_file import ImageLoadError, LoadedImage, load_image, load_image_info
+from core.data.image_file import ImageLoadError, LoadedImage, load_image, load_image_info, photo_steps
 from core.data.image_sets import IMAGE_DATASET_FILES, ImageDataset, load_image_dataset
 from core.data.toy2d import TOY_CLASS_NAMES, TOY_NAMES, make_toy, points_dataset
 
@@ -25,7 +25,7 @@ TOY_TEST_SEED_OFFSET = 1_000_003
 __all__ = [
     "ALL_DATASETS", "IMAGE_DATASETS", "POINTS_DATASET", "SPLITS", "TOY_DATASETS",
     "ArrayDataset", "ImageDataset", "ImageLoadError", "LoadedImage",
-    "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info",
+    "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info", "photo_steps",
     "make_toy", "points_dataset",
 ]
 
