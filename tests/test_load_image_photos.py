@@ -75,7 +75,6 @@ def assert_reads_as(x: np.ndarray, index: int, digits: tuple[np.ndarray, np.ndar
     clean = load_image(_clean_png(digits[0][index], tmp_path))
     own = correlation(x, clean)
     others = [correlation(x, d / 255.0) for k, d in enumerate(digits[0]) if k != index]
-    print("correlation", round(own, 3))
     assert own > 0.7, own
     assert np.mean(np.array(others) >= own) < 0.03, (own, sorted(others)[-5:])
 

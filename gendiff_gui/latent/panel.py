@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from gendiff_gui.latent.background_encoder import BackgroundEncoder
 from gendiff_gui.latent.pca_baseline import PcaBaseline
+from gendiff_gui.latent.photo_steps_job import PhotoSteps
 from gendiff_gui.latent.picks import Pick
 from gendiff_gui.latent.plane import LatentPlane
 from gendiff_gui.latent.refresh_scheduler import RefreshScheduler
@@ -53,8 +54,9 @@ class LatentPanel(LatentViews):
         self.encoder = BackgroundEncoder(self)
         self.encoder.done.connect(self._on_codes)
         self.pca = PcaBaseline(self)
+        self.photo_steps = PhotoSteps(self)  # the selected dropped file's reading, step by step
         self._refresh = RefreshScheduler(lambda: self._refresh_steps(overlays=False), self)  # _on_codes placed them
-        for owner in (self.encoder, self.pca):
+        for owner in (self.encoder, self.pca, self.photo_steps):
             owner.job_started.connect(self.job_started)
         self.accept_drops_on(self)
         self._wire()
@@ -78,6 +80,8 @@ class LatentPanel(LatentViews):
         self.drops.errors_changed.connect(lambda errors: self.dropped.show_message("\n".join(errors)))
         self.drops.loader.progress.connect(self.dropped.set_progress)
         self.pca.ready.connect(self.weights.set_pca)
+        self.photo_steps.ready.connect(self.dropped.steps.set_steps)
+        self.photo_steps.failed.connect(lambda name, text: self.dropped.steps.show_text(text))
 
     def accept_drops_on(self, widget: QWidget) -> None:
         """Make `widget` (e.g. the main window) a drop zone for image files handled by this panel."""
@@ -166,10 +170,11 @@ class LatentPanel(LatentViews):
             self._stale = self._net is not None
         self.encoder.cancel()
         self.pca.cancel()
+        self.photo_steps.cancel()
 
     def jobs(self) -> list[Job]:
         """The panel's jobs whose threads have not ended."""
-        return [*self.encoder.jobs(), *self.pca.jobs()]
+        return [*self.encoder.jobs(), *self.pca.jobs(), *self.photo_steps.jobs()]
 
     def drop_files(self, paths: list[str | Path]) -> None:
         """Load these image files (folders: the image files inside) as if dropped on the window."""
@@ -288,6 +293,8 @@ class LatentPanel(LatentViews):
         if self.dropped.list.currentRow() != index:
             self.dropped.select(index)
             return
+        if index < len(self.drops.paths):
+            self.photo_steps.request(self.drops.paths[index])  # -> the steps view, off the GUI thread
         if self._net is not None:
             d = self.drops
             self._picks.probe = Pick(d.z[index].copy(), d.x[index], d.names[index])
