@@ -69,9 +69,14 @@ class DroppedImages(QObject):
                 self.message.emit("info", f"Loading {len(request.files)} dropped files…")
             self.loader.add(request.files)
 
-    def add_images(self, names: list[str], pixels: np.ndarray) -> None:
-        """Images already loaded (k, 28, 28) in [0, 1], e.g. a reopened session's, as if just dropped."""
-        self._on_loaded(names, pixels)
+    def replace_images(self, names: list[str], pixels: np.ndarray) -> None:
+        """These images (k, 28, 28) in [0, 1] instead of those held (a reopened session's), as if just dropped."""
+        self.loader.cancel()
+        self.names, self.errors, self.notes = [], [], []
+        self.x = np.zeros((0, 28, 28), np.float32)
+        self.z = np.zeros((0, self.z.shape[1]), np.float32)
+        if names:
+            self._on_loaded(names, pixels)
 
     def _on_loaded(self, names: list[str], pixels: np.ndarray) -> None:
         first = len(self.names)

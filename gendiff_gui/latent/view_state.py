@@ -40,8 +40,10 @@ def latent_view_state(panel) -> dict[str, Any]:
 def restore_latent_view_state(panel, state: dict[str, Any]) -> None:
     """Put the saved state back on a panel that shows the session's model (set_experiment has run)."""
     names, x = state.get("dropped_names"), state.get("dropped_x")
-    if isinstance(names, list) and isinstance(x, np.ndarray) and x.shape == (len(names), 28, 28) and names:
-        panel.drops.add_images([str(n) for n in names], x.astype(np.float32))
+    if isinstance(names, list) and isinstance(x, np.ndarray) and x.shape == (len(names), 28, 28):
+        panel.dropped.clear()
+        panel._selected = -1
+        panel.drops.replace_images([str(n) for n in names], x.astype(np.float32))
     write_controls(panel, dict(state.get("controls") or {}))
     if panel._net is None:
         return
