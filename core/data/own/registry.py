@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.data import ALL_DATASETS
 from core.data.image_sets import ImageDataset
 from core.data.own import limits
 from core.data.own.folder_images import Progress, load_image_folder, scan_image_folder
@@ -68,9 +69,12 @@ def dataset_name(path: str | os.PathLike) -> str:
 
 
 def looks_like_own(name: str) -> bool:
-    """True for a registered name, a folder, or a .csv / .npy path (bundled names are none of these)."""
+    """True for a registered name, a folder, or a .csv / .npy path (never a bundled set's name, even where a
+    folder of that name lies in the working directory)."""
     if name in _REGISTRY:
         return True
+    if name in ALL_DATASETS:
+        return False
     path = Path(name).expanduser()
     return path.is_dir() or path.suffix.lower() in POINT_SUFFIXES
 
