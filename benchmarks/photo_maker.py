@@ -100,14 +100,14 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) 
     return np.clip(np.asarray(Image.fromarray(coarse).resize(shape[::-1], Image.Resampling.BICUBIC)), 0, 1)
 
 
-def _ink_colour(rng: np.random.Generator, ink: str, dark_paper: bool) -> np.ndarray:
+def _ink_colour(rng: np.random.Generator, ink: str, dark_paper: bool, paper: np.ndarray) -> np.ndarray:
     if dark_paper:
         return np.array([rng.uniform(0.75, 0.95)] * 3) * rng.uniform(0.95, 1.05, 3)
     if ink == "black":
         return np.array([rng.uniform(0.06, 0.2)] * 3)
     if ink == "blue":
         return np.array([rng.uniform(0.08, 0.25), rng.uniform(0.12, 0.3), rng.uniform(0.45, 0.75)])
-    return np.array([rng.uniform(0.3, 0.55)] * 3)  # pencil graphite
+    return np.full(3, float(paper.mean()) * rng.uniform(0.35, 0.65))  # pencil graphite: darker than its paper
 
 
 def _paper_colour(rng: np.random.Generator, style: PhotoStyle, dark_paper: bool) -> np.ndarray:
@@ -126,7 +126,7 @@ def _scene(rng: np.random.Generator, digit: np.ndarray, style: PhotoStyle, w: in
     dark = rng.random() < style.dark_paper_share
     ink = str(rng.choice(style.inks))
     paper = _paper_colour(rng, style, dark)
-    colour = _ink_colour(rng, ink, dark)
+    colour = _ink_colour(rng, ink, dark, paper)
     page = np.empty((h, w, 3), np.float32)
     page[:] = paper
     page *= 1.0 + 0.03 * (_smooth_field(rng, (h, w), 24)[..., None] - 0.5)  # paper texture

@@ -7,6 +7,9 @@ NOISE_FLOOR = 0.002  # the noise estimate never goes below this (about 1/2 of a 
 MIN_INK = 0.08  # ink weaker than this against its paper (8 % of its brightness) is no ink: a blank page
 LOW_SNR = 4.0  # ink pixels stand out this many noise sigmas from the paper ...
 HIGH_SNR = 8.0  # ... and each piece of ink has a pixel this many sigmas (and MIN_INK) strong
+# ... and ink pixels have at least this share of the strong ink's strength (its 90th percentile): a notebook's
+# faint ruling (light blue or grey, a tenth as dark as a pen) is not joined to the digit it crosses.
+RELATIVE_LOW = 0.3
 
 
 def ink_strength(ratio: np.ndarray, dark_ink: bool) -> np.ndarray:
@@ -34,14 +37,17 @@ def dark_ink(residual: np.ndarray, sigma: float) -> bool:
 
 def ink_mask(snr: np.ndarray, strength: np.ndarray) -> np.ndarray:
     """Pixels that are ink, by hysteresis (skimage.filters.apply_hysteresis_threshold) on the signal-to-noise
-    map: pieces above LOW_SNR that hold a pixel above HIGH_SNR with at least MIN_INK of ink (a pencil line that
-    fades keeps its pieces together; faint paper texture starts none). Empty if nothing is that strong."""
+    map: pieces above LOW_SNR (and RELATIVE_LOW of the strong ink) that hold a pixel above HIGH_SNR with at least
+    MIN_INK of ink (a pencil line that fades keeps its pieces together; faint paper texture starts none). Empty if
+    nothing is that strong."""
     from skimage.filters import apply_hysteresis_threshold
 
     high = np.where(strength >= MIN_INK, HIGH_SNR, np.inf)
-    if not (snr > high).any():
+    seeds = snr > high
+    if not seeds.any():
         return np.zeros(snr.shape, bool)
-    return apply_hysteresis_threshold(snr, LOW_SNR, high)
+    floor = RELATIVE_LOW * float(np.percentile(strength[seeds], 90))
+    return apply_hysteresis_threshold(np.where(strength >= floor, snr, 0.0), LOW_SNR, high)
 
 
 def stroke_threshold(ink: np.ndarray) -> float:
