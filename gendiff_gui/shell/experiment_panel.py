@@ -66,7 +66,8 @@ class ExperimentPanel(QWidget):
         # an own data set's name is its path: the box shows a short label, and stays the side panel's width
         self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset.setMinimumContentsLength(14)
-        self.dataset.setToolTip("the data the model learns: 28x28 images (MNIST, Fashion-MNIST) or 2-D point sets")
+        self.dataset.setToolTip("the data the model learns: 28x28 images (MNIST, Fashion-MNIST) or 2-D point sets, "
+                                "or your own (File > Train on a folder…, or drop a folder on the window)")
         self.model = QComboBox()
         for name in ALL_MODELS:
             self.model.addItem(name)
