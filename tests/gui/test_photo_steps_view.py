@@ -36,8 +36,10 @@ def test_a_dropped_photo_shows_its_five_steps_ending_in_the_model_input(qtbot, p
     assert len(shown) == 5 and len(view.tiles) == 5
     np.testing.assert_array_equal(shown[-1], load_image(path))  # what the model gets, unchanged
     assert shown[0].shape[0] > shown[0].shape[1] and max(shown[0].shape) <= 320  # the upright photo, shrunk
-    assert [t.caption.text() for t in view.tiles] == [f"{i + 1}. {c}" for i, c in enumerate(DigitSteps.CAPTIONS)]
-    assert all(t.accessibleName() and t.toolTip() for t in view.tiles)
+    assert [t.caption.text() for t in view.tiles] == ["1 photo", "2 flattened", "3 ink", "4 crop", "5 input"]
+    assert [t.accessibleName() for t in view.tiles] == [f"Step {i + 1} of 5: {c}"
+                                                        for i, c in enumerate(DigitSteps.CAPTIONS)]
+    assert all(t.toolTip() for t in view.tiles)
     assert "phone photo.jpg" in view.title.text() and "photo" in view.title.text()
     # The flattened step evens the light out: the paper is as white on the dim right as on the bright left.
     flat = shown[1]

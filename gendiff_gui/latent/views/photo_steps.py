@@ -11,6 +11,7 @@ from core.data.photo import DigitSteps
 from gendiff_gui.widgets.image_tile import ImageTile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
+SHORT_CAPTIONS = ("photo", "flattened", "ink", "crop", "input")  # one line each: the tab is short at 1280x800
 SHOW_PX = 320  # the photo-sized steps are shown shrunk to this long side (the 28x28 input as it is)
 TIPS = (
     "The image as the loader reads it: grey, turned upright (EXIF), reduced for speed",
@@ -45,10 +46,10 @@ class PhotoStepsView(QWidget):
         self.tiles = []
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for i, (caption, tip) in enumerate(zip(DigitSteps.CAPTIONS, TIPS)):
-            tile = ImageTile(f"{i + 1}. {caption}", min_px=60)
+        for i, (short, caption, tip) in enumerate(zip(SHORT_CAPTIONS, DigitSteps.CAPTIONS, TIPS)):
+            tile = ImageTile(f"{i + 1} {short}", min_px=60)
             tile.setAccessibleName(f"Step {i + 1} of {len(TIPS)}: {caption}")
-            tile.setToolTip(tip)
+            tile.setToolTip(f"{i + 1}. {caption}: {tip}")
             self.tiles.append(tile)
             layout.addWidget(tile, 0, i)
             layout.setColumnStretch(i, 1)
@@ -66,13 +67,13 @@ class PhotoStepsView(QWidget):
         self.title.setFont(scaled_font(0.9))
         for tile in self.tiles:
             tile.apply_theme(theme)
+            tile.caption.setFont(scaled_font(0.9, bold=True))
 
     def set_steps(self, name: str, images: list[np.ndarray], photo_like: bool = True) -> None:
         for tile, image in zip(self.tiles, images):
             tile.set_image(image)
-        how = ("read as a photo: the paper's light divided out, the ink found, the digit kept" if photo_like
-               else "a flat drawing or scan: taken as it is")
-        self.title.setText(f"{name}: {how}.")
+        how = "read as a photo (hover a step: what it does)" if photo_like else "a flat drawing: taken as it is"
+        self.title.setText(f"{name}, {how}")
 
     def show_text(self, text: str) -> None:
         """A line instead of steps (the file could not be read, or nothing is dropped yet)."""
