@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.checkpoint import _process_running as process_running  # the one "is that process alive" check
 from core.session_file.content import SessionContent
 from core.session_file.format import SESSION_SUFFIX, write_session
 from gendiff_gui.session.jobs import Job
@@ -51,10 +52,16 @@ class Autosave(QObject):
         self._mark_running()
 
     def _take_crash_leftover(self) -> Path | None:
-        """Marker and autosave both there: the last run did not close cleanly; its autosave is moved aside (this
-        run's autosaves would overwrite it) and returned."""
+        """Marker and autosave both there, and the marker's process gone: the last run did not close cleanly; its
+        autosave is moved aside (this run's autosaves would overwrite it) and returned."""
         if not (self.marker.exists() and self.path.is_file()):
             return None
+        try:
+            pid = int(self.marker.read_text().strip())
+        except (OSError, ValueError):
+            pid = None
+        if pid is not None and pid != os.getpid() and process_running(pid):
+            return None  # another gendiff is running and autosaving there: not a crash
         kept = self.folder / f"recovered{SESSION_SUFFIX}"
         try:
             os.replace(self.path, kept)

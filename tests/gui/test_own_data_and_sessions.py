@@ -270,3 +270,21 @@ def test_a_clean_close_leaves_nothing_to_offer(qtbot):
     qtbot.addWidget(second)
     assert second.session_files.autosave.recovered is None and second.session_files.offer.isHidden()
     second.close()
+
+
+def test_a_marker_of_a_gendiff_still_running_is_no_crash(qtbot):
+    """Two windows at once: the second start must not offer the first one's autosave (its marker's process lives)."""
+    import os
+
+    from gendiff_gui.shell.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    autosave = first.session_files.autosave
+    autosave.path.write_bytes(b"an autosave of a running program")
+    autosave.marker.write_text(str(os.getppid()))  # a process that is alive, and not this one
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.session_files.autosave.recovered is None and second.session_files.offer.isHidden()
+    second.close()
+    first.close()
