@@ -53,9 +53,10 @@ def _fit(crop: np.ndarray) -> np.ndarray:
 def _clean(grey: np.ndarray) -> DigitSteps:
     """A flat drawing: the paper is the border's median grey, the ink everything brighter (after turning dark
     ink light), stretched so the strongest is 1; the crop is the box of the ink over _CLEAN_INK."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    light = grey if np.median(border) <= 0.5 else 1.0 - grey  # dark drawing on light paper -> light on dark
-    background = float(np.median(np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])))
+    background = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    light = grey
+    if background > 0.5:  # dark drawing on light paper -> light on dark, as MNIST
+        light, background = 1.0 - grey, 1.0 - background
     ink = np.clip(light - background, 0.0, None)
     peak = float(ink.max())
     if peak < _CLEAN_CONTRAST:
