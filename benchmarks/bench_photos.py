@@ -48,8 +48,8 @@ def run_style(name: str, n: int, seed: int, folder: Path, model) -> dict:
     digits, labels, idx = _digits(n, seed)
     photos, cleans, refused, times_12mp, decode_12mp, make_s = [], [], [], [], [], 0.0
     first_load_s = None
-    for k, (digit, index) in enumerate(zip(digits, idx)):
-        path = folder / f"{name}-{seed}-{k:04d}.jpg"
+    for digit, index in zip(digits, idx):
+        path = folder / f"{name}-{seed}-digit{index}.jpg"  # the digit in the name: --keep reuses it rightly
         if not path.exists():
             t0 = time.perf_counter()
             photo = make_photo(digit, seed * 100_003 + int(index), STYLES[name])

@@ -109,10 +109,12 @@ def _find_ink(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.nda
 def _grow(mask: np.ndarray, steps: int = 1) -> np.ndarray:
     """The mask and its neighbours `steps` pixels away (a square; the soft edges of a line belong to it)."""
     padded = np.pad(mask, steps)
+    rows = np.zeros((padded.shape[0], mask.shape[1]), bool)
+    for dx in range(2 * steps + 1):  # a square is a row, then a column: 2(2s+1) shifts instead of (2s+1)^2
+        rows |= padded[:, dx: dx + mask.shape[1]]
     out = np.zeros_like(mask)
     for dy in range(2 * steps + 1):
-        for dx in range(2 * steps + 1):
-            out |= padded[dy: dy + mask.shape[0], dx: dx + mask.shape[1]]
+        out |= rows[dy: dy + mask.shape[0]]
     return out
 
 
