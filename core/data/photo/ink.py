@@ -10,6 +10,7 @@ HIGH_SNR = 8.0  # ... and each piece of ink has a pixel this many sigmas (and MI
 # ... and ink pixels have at least this share of the strong ink's strength (its 90th percentile): a notebook's
 # faint ruling (light blue or grey, a tenth as dark as a pen) is not joined to the digit it crosses.
 RELATIVE_LOW = 0.3
+FRAME_MARGIN = 0.04  # ... measured on the seeds farther than this share of the shorter side from the frame
 
 
 def ink_strength(ratio: np.ndarray, dark_ink: bool) -> np.ndarray:
@@ -45,7 +46,11 @@ def ink_mask(snr: np.ndarray, strength: np.ndarray) -> np.ndarray:
     seeds = (snr > HIGH_SNR) & (strength >= MIN_INK)
     if not seeds.any():
         return np.zeros(snr.shape, bool)
-    floor = RELATIVE_LOW * float(np.percentile(strength[seeds], 90))
+    # The strong ink's strength is judged away from the frame: a table or a page edge there is darker than ink.
+    m = max(1, int(FRAME_MARGIN * min(snr.shape)))
+    inner = np.zeros_like(seeds)
+    inner[m:-m, m:-m] = seeds[m:-m, m:-m]
+    floor = RELATIVE_LOW * float(np.percentile(strength[inner if inner.any() else seeds], 90))
     weak = (snr > LOW_SNR) & (strength >= floor)
     labels, _count = label(weak, structure=np.ones((3, 3), bool))
     seeded = np.zeros(int(labels.max()) + 1, bool)
