@@ -48,17 +48,19 @@ class Checkpoint:
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any], config: ExperimentConfig,
-                    metadata: dict[str, Any] | None = None) -> Path:
+                    metadata: dict[str, Any] | None = None, *, fmt: str = FORMAT,
+                    version: int = FORMAT_VERSION) -> Path:
     """Write `state` (tensors or arrays) atomically to `path` with `config` and `metadata` as JSON.
 
+    `fmt` / `version` tag the file (a session file, core/session_file, is this file with its own tag).
     Raises CheckpointError (folder missing or read-only, disk full ...) and leaves any previous file untouched.
     """
     path = Path(path)
     arrays = {k: (v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v)) for k, v in state.items()}
     arrays = {k: np.ascontiguousarray(v).reshape(v.shape) for k, v in arrays.items()}  # a scalar stays 0-d
     header = {
-        "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
+        "format": fmt,
+        "format_version": str(version),
         "config": config.to_json(),
         "metadata": json.dumps(metadata or {}, sort_keys=True, default=_json_default),
     }
@@ -160,6 +162,12 @@ def _describe_foreign(data: bytes, path: Path) -> str | None:
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read and validate a checkpoint; raises CheckpointError with a readable message on any problem."""
+    return read_tagged_file(path, FORMAT, FORMAT_VERSION, "gendiff checkpoint")
+
+
+def read_tagged_file(path: str | os.PathLike, fmt: str, max_version: int, what: str) -> Checkpoint:
+    """Read and validate a safetensors file tagged `fmt` (format_version at most `max_version`); `what` names
+    the kind of file in messages. Raises CheckpointError with a readable message on any problem."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -184,8 +192,15 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         state = st_load_bytes(data)
     except (SafetensorError, ValueError, UnicodeDecodeError, struct.error, MemoryError, OverflowError, TypeError) as exc:
         raise CheckpointError(f"{path.name} is corrupt or truncated ({exc})") from exc
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is a safetensors file but not a gendiff checkpoint (no gendiff metadata)")
+    if meta.get("format") != fmt:
+        raise CheckpointError(f"{path.name} is a safetensors file but not a {what} (no {what} metadata)")
+    try:
+        version = int(meta.get("format_version", "1"))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path.name} has an unreadable format version") from exc
+    if version > max_version:
+        raise CheckpointError(f"{path.name} was written by a newer gendiff ({what} format {version}; this version "
+                              f"reads up to {max_version}): update gendiff to open it")
     try:
         config = ExperimentConfig.from_dict(json.loads(meta["config"])).validate()
         metadata = json.loads(meta.get("metadata", "{}"))

@@ -18,7 +18,11 @@ _DEFAULTS: list[tuple[tuple[str, ...], str, dict]] = [
 
 
 def _kind(dataset: str) -> str:
-    return "image" if dataset in ("mnist", "fashion-mnist") else "points"
+    from core.data.own.registry import looks_like_own, own_kind
+
+    if dataset in ("mnist", "fashion-mnist"):
+        return "image"
+    return own_kind(dataset) if looks_like_own(dataset) else "points"
 
 
 def defaults_for(config: ExperimentConfig) -> ExperimentConfig:

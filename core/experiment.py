@@ -73,6 +73,8 @@ class Experiment:
     task: Task
     steps_done: int = 0
     seconds_done: float = 0.0
+    # Adam's moments, kept from one run to the next (a session file saves them); None: a fresh Adam next run.
+    optimizer: torch.optim.Optimizer | None = None
 
     @property
     def module(self) -> nn.Module:
@@ -169,13 +171,25 @@ class Experiment:
         """Continue training from the current weights; yields the training loop's events."""
         if steps is None and seconds is None:
             steps, seconds = self.config.steps, self.config.seconds
+        optimizer = self.make_optimizer()
         for event in train(self.task, self.batches(seed=self.config.seed + self.steps_done), lr=self.config.lr,
                            steps=steps, seconds=seconds, stop=stop, snapshot_every_s=snapshot_every_s,
-                           start_step=self.steps_done):
+                           start_step=self.steps_done, optimizer=optimizer):
             if event.done:
                 self.steps_done = event.step
                 self.seconds_done += event.seconds
+                if event.diverged:
+                    self.optimizer = None  # its moments may hold the step that diverged: the next run starts afresh
             yield event
+
+    def make_optimizer(self) -> torch.optim.Optimizer:
+        """The experiment's Adam (made on first use, as core.training.train makes one), at the config's lr."""
+        if self.optimizer is None:
+            params = [p for p in self.module.parameters() if p.requires_grad]
+            self.optimizer = torch.optim.Adam(params, lr=self.config.lr, foreach=True)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr  # a changed learning rate applies to the next run
+        return self.optimizer
 
     def save(self, path: str | os.PathLike, metrics: dict[str, float] | None = None,
              extra: dict[str, Any] | None = None) -> None:

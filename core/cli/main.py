@@ -19,7 +19,9 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model and report held-out metrics")
     defaults = ExperimentConfig()
     p.add_argument("--model", required=True, choices=ALL_MODELS)
-    p.add_argument("--dataset", default="mnist", choices=ALL_DATASETS)
+    p.add_argument("--dataset", default="mnist", type=_dataset_arg, metavar="NAME|PATH",
+                   help=f"one of {', '.join(ALL_DATASETS)}, or your own: a folder with one subfolder of images per "
+                        "class, or a .csv / .npy of 2-D points (x, y[, label])")
     p.add_argument("--latent-dim", type=int, default=defaults.latent_dim, help="d, the size of the code z")
     p.add_argument("--noise-sigma", type=float, default=0.0, help="denoising AE: x' = x + eps, eps ~ N(0, sigma^2)")
     p.add_argument("--beta", type=float, default=defaults.beta, help="VAE: loss = reconstruction + beta * KL")
@@ -51,6 +53,43 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar (there is none with --json or when "
                    "stderr is not a terminal either)")
+
+
+def _dataset_arg(text: str) -> str:
+    """A bundled data set's name, or the resolved path of an own folder / points file (core.data.own)."""
+    from core.data import ALL_DATASETS
+    from core.data.own.registry import dataset_name, looks_like_own
+
+    if text in ALL_DATASETS:
+        return text
+    if looks_like_own(text) and Path(text).expanduser().exists():
+        return dataset_name(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is neither a data set ({', '.join(ALL_DATASETS)}) nor an existing "
+                                     "folder or .csv / .npy file")
+
+
+def _load_own_dataset(name: str, quiet: bool) -> None:
+    """Read an own data set before training (a progress bar for a folder); its skipped files on stderr."""
+    from core.cli.progress import progress_bar
+    from core.data.own.registry import looks_like_own, load_own
+
+    if not looks_like_own(name):
+        return
+    bar = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or progress_bar(total, enabled=not quiet, desc="read", unit="file")
+        bar.update(done - bar.n)
+
+    try:
+        data = load_own(name, progress=advance)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.close()
+    print(data.summary(), file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +191,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from core.experiment import Experiment
     from core.threads import configure_threads
 
+    _load_own_dataset(args.dataset, args.quiet or args.json)
     config = _config_from_args(args)
     device = _resolve_device(args.device)
     threads = configure_threads(gui=False, threads=args.threads)

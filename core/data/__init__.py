@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from core.data.image_file import ImageLoadError, LoadedImage, load_image, load_image_info
+from core.data.image_file import ImageLoadError, LoadedImage, load_image, load_image_info, photo_steps
 from core.data.image_sets import IMAGE_DATASET_FILES, ImageDataset, load_image_dataset
 from core.data.toy2d import TOY_CLASS_NAMES, TOY_NAMES, make_toy, points_dataset
 
@@ -25,7 +25,7 @@ TOY_TEST_SEED_OFFSET = 1_000_003
 __all__ = [
     "ALL_DATASETS", "IMAGE_DATASETS", "POINTS_DATASET", "SPLITS", "TOY_DATASETS",
     "ArrayDataset", "ImageDataset", "ImageLoadError", "LoadedImage",
-    "as_floats", "column_mean", "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info",
+    "as_floats", "column_mean", "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info", "photo_steps",
     "make_toy", "points_dataset",
 ]
 
@@ -80,12 +80,27 @@ class ArrayDataset:
 
 
 def _image_dataset(name: str, split: str) -> ArrayDataset:
-    """uint8 (N,28,28) -> a read-only uint8 view (N,1,28,28) of the cached set: no copy, converted per batch."""
+    """One split of a bundled image set (MNIST, Fashion-MNIST), as uint8."""
     raw = load_image_dataset(name)
     images = raw.train_images if split == "train" else raw.test_images
     labels = raw.train_labels if split == "train" else raw.test_labels
+    return _image_arrays(images, labels, raw.class_names, name)
+
+
+def _image_arrays(images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], name: str) -> ArrayDataset:
+    """uint8 (N,28,28) -> a read-only uint8 view (N,1,28,28): no copy, converted per batch (ArrayDataset.floats)."""
     # Writable labels: the cached raw arrays are read-only (torch.from_numpy warns on those).
-    return ArrayDataset(x=images[:, None, :, :], y=labels.copy(), kind="image", class_names=raw.class_names,
+    return ArrayDataset(x=images[:, None, :, :], y=labels.copy(), kind="image", class_names=class_names, name=name)
+
+
+def _own_dataset(name: str, split: str) -> ArrayDataset:
+    """A user's folder of images (uint8, as the bundled sets) or points file, registered in core.data.own."""
+    from core.data.own.registry import own_arrays
+
+    x, y, kind, class_names = own_arrays(name, split)
+    if kind == "image":
+        return _image_arrays(x, y, class_names, name)
+    return ArrayDataset(x=x.copy(), y=None if y is None else y.copy(), kind="points", class_names=class_names,
                         name=name)
 
 
@@ -100,7 +115,8 @@ def _toy_dataset(name: str, split: str, seed: int) -> ArrayDataset:
 
 def load_dataset(name: str, split: str = "train", seed: int = 0,
                  points: Any = None) -> ArrayDataset:
-    """Load a dataset by name ("mnist", "moons", ..., or "points" with points=(n,2) array).
+    """Load a dataset by name ("mnist", "moons", ..., "points" with points=(n,2) array, or an own data set's
+    path: core.data.own).
 
     seed only affects the toy sets (image sets are fixed). For "points" both splits are the
     given points. Raises ValueError for an unknown name or split, or invalid points.
@@ -118,7 +134,12 @@ def load_dataset(name: str, split: str = "train", seed: int = 0,
             raise ValueError(f"the {POINTS_DATASET!r} dataset needs points=(n, 2) array")
         return ArrayDataset(x=points_dataset(points), y=None, kind="points", class_names=(),
                             name=name)
-    raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(ALL_DATASETS)}")
+    from core.data.own.registry import looks_like_own
+
+    if looks_like_own(name):
+        return _own_dataset(name, split)
+    raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(ALL_DATASETS)}, or a folder of class "
+                     "subfolders of images, or a .csv / .npy of 2-D points")
 
 
 def describe_datasets() -> list[dict[str, Any]]:

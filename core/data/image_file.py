@@ -14,24 +14,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.data.photo import DigitSteps, read_digit
+from core.data.photo.steps import NothingDrawn
+from core.data.photo.decode import draft_for_speed, reduce_for_work
+
 # Allow-list, decided by Pillow from the decoded content (Image.open(formats=...)), not the
 # file name. MPO is what Pillow calls a JPEG carrying several pictures (camera files).
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
 _JPEG_VARIANTS = frozenset({"MPO"})
 MAX_FILE_BYTES = 50 * 1024 * 1024  # checked with os.stat before reading
 MAX_PIXELS = 40_000_000  # checked from the header (img.size) before decoding
-# Above this many pixels the grey image is box-reduced before the float pipeline (memory).
-_WORK_PIXELS = 4_000_000
-
-# MNIST-style preprocessing (LeCun et al., yann.lecun.com/exdb/mnist): the content is scaled to
-# fit a 20x20 box keeping its aspect ratio (anti-aliased), then put in a 28x28 field so that its
-# centre of mass is at the centre; measured on the bundled MNIST it lies at index (14.0, 14.0).
-OUT_SIZE = 28
-BOX_SIZE = 20
-COM_TARGET = 14.0
-_INK_THRESHOLD = 0.1  # content = pixels above this (after contrast stretch), for the bounding box
-_BLANK_CONTRAST = 0.04  # less contrast than this (about 10/255) between ink and background = blank
-
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError,
                   struct.error, zlib.error, EOFError, RuntimeError, ZeroDivisionError,
                   OverflowError, AttributeError, NotImplementedError)
@@ -61,6 +53,17 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
 
 def load_image_info(path: str | os.PathLike[str]) -> LoadedImage:
     """Like load_image, but also return notes, the original size and the detected format."""
+    return _guarded(path)[0]
+
+
+def photo_steps(path: str | os.PathLike[str]) -> DigitSteps:
+    """The same load as load_image, returning every step's image (photo, lighting flattened, ink found, crop,
+    28x28: `DigitSteps.images()`) for showing; its `pixels` equal load_image(path). Raises ImageLoadError."""
+    return _guarded(path)[1]
+
+
+def _guarded(path: str | os.PathLike[str]) -> tuple[LoadedImage, DigitSteps]:
+    """_load with every failure turned into one ImageLoadError line naming the file."""
     if not isinstance(path, (str, os.PathLike)):
         raise ImageLoadError(f"cannot load {path!r}: not a file path")
     label = _display_name(path)
@@ -242,6 +245,7 @@ def _decode(data: bytes, label: str) -> tuple[Image.Image, list[str], tuple[int,
         if img.size[0] * img.size[1] > MAX_PIXELS:  # re-check after seeking back
             raise ImageLoadError(f"cannot load {label}: image too large: "
                                  f"{img.size[0]}x{img.size[1]} pixels")
+        draft_for_speed(img)  # a big JPEG decodes reduced, in its DCT (12 MP: ~1/16 of the work)
         try:
             img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -312,65 +316,20 @@ def _to_grey(img: Image.Image, notes: list[str]) -> np.ndarray:
         raise ValueError(f"colour mode {mode} is not supported") from exc
 
 
-def _reduce_large(grey: np.ndarray) -> np.ndarray:
-    """Box-average a very large image down to about _WORK_PIXELS (keeps thin strokes as grey)."""
-    h, w = grey.shape
-    factor = int(np.ceil(np.sqrt(h * w / _WORK_PIXELS)))
-    if factor <= 1:
-        return grey
-    reduced = Image.fromarray(np.ascontiguousarray(grey, dtype=np.float32)).reduce(factor)
-    return np.asarray(reduced, dtype=np.float32)
-
-
-def _mnist_style(grey: np.ndarray, label: str) -> np.ndarray:
-    """Grey [0,1] image of any size -> 28x28 light-on-dark, cropped, fitted, centred by mass."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if np.median(border) > 0.5:  # dark drawing on light paper -> light on dark, as MNIST
-        grey = 1.0 - grey
-        border = 1.0 - border
-    background = float(np.median(border))
-    ink = np.clip(grey - background, 0.0, None)
-    peak = float(ink.max())
-    if peak < _BLANK_CONTRAST:
-        raise ImageLoadError(f"cannot load {label}: image is blank (one flat colour, "
-                             f"nothing drawn on it)")
-    ink /= peak  # contrast stretch: the strongest stroke becomes 1, like MNIST's 255
-    rows = np.flatnonzero((ink > _INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink > _INK_THRESHOLD).any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    # Fit in the 20x20 box keeping the aspect ratio (same as padding to a square first); a very
-    # thin shape keeps at least one pixel. LANCZOS on float data ("F") is anti-aliased.
-    h, w = crop.shape
-    scale = BOX_SIZE / max(h, w)
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-    patch = Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32))  # mode "F"
-    fitted = np.asarray(patch.resize((new_w, new_h), Image.Resampling.LANCZOS), dtype=np.float32)
-    fitted = np.clip(fitted, 0.0, 1.0)  # LANCZOS rings slightly outside the input range
-    top_value = float(fitted.max())
-    if top_value <= 0.0:
-        raise ImageLoadError(f"cannot load {label}: image is blank (nothing drawn on it)")
-    fitted /= top_value  # strong downscaling dims thin strokes: keep the brightest at 1 again
-    mass = float(fitted.sum())
-    cy = float((fitted.sum(axis=1) * np.arange(new_h)).sum()) / mass
-    cx = float((fitted.sum(axis=0) * np.arange(new_w)).sum()) / mass
-    # Shift so the centre of mass lands on COM_TARGET, but never push the patch off the field.
-    top = int(np.clip(round(COM_TARGET - cy), 0, OUT_SIZE - new_h))
-    left = int(np.clip(round(COM_TARGET - cx), 0, OUT_SIZE - new_w))
-    out = np.zeros((OUT_SIZE, OUT_SIZE), dtype=np.float32)
-    out[top:top + new_h, left:left + new_w] = fitted
-    return out
-
-
-def _load(path: str | os.PathLike[str], label: str) -> LoadedImage:
-    """The pipeline: read with caps, decode the first frame, grey, MNIST-style 28x28."""
+def _load(path: str | os.PathLike[str], label: str) -> tuple[LoadedImage, DigitSteps]:
+    """The pipeline: read with caps, decode the first frame (reduced if big), grey, the digit's steps."""
     data = _read_bytes(path, label)
     img, notes, size, fmt = _decode(data, label)
     try:
         grey = _to_grey(img, notes)
     except _DECODE_ERRORS as exc:
         raise ImageLoadError(f"cannot load {label}: {exc}") from exc
-    grey = _reduce_large(grey)
+    grey = reduce_for_work(grey)
     if grey.ndim != 2 or grey.size == 0:
         raise ImageLoadError(f"cannot load {label}: unexpected pixel layout {grey.shape}")
-    pixels = _mnist_style(grey, label)
-    return LoadedImage(pixels=pixels, notes=tuple(notes), original_size=size, format=fmt)
+    try:
+        steps = read_digit(grey)
+    except NothingDrawn as exc:
+        raise ImageLoadError(f"cannot load {label}: {exc}") from exc
+    loaded = LoadedImage(pixels=steps.pixels, notes=tuple(notes), original_size=size, format=fmt)
+    return loaded, steps

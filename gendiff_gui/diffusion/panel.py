@@ -27,6 +27,7 @@ from gendiff_gui.diffusion.install import wire
 from gendiff_gui.diffusion.keys import ScrubberKeys
 from gendiff_gui.diffusion.run_controller import STOP_WAIT_MS, RunController, RunSettings
 from gendiff_gui.diffusion.trajectory import DEFAULT_BUDGET_BYTES, Trajectory
+from gendiff_gui.diffusion.view_state import diffusion_view_state, restore_diffusion_view_state
 from gendiff_gui.diffusion.views.draw_canvas import DrawCanvas
 from gendiff_gui.diffusion.views.particles import ParticlesView
 from gendiff_gui.diffusion.views.sample_grid import X0_CAPTION, SampleGridView
@@ -64,6 +65,7 @@ class DiffusionPanel(QWidget):
         super().__init__(parent)
         self._defaults = {"points": particles, "images": images}
         self._seed0 = seed
+        self.scrub_to_when_complete: int | None = None  # the scrubber's frame once the run under way is complete
         self.runs = RunController(self._settings, self._may_follow, budget_bytes=budget_bytes, parent=self)
         self._build()
         self._wire()
@@ -296,6 +298,17 @@ class DiffusionPanel(QWidget):
     def _on_run_finished(self, run: int) -> None:
         if run == 0:
             self.scrubber.set_times(self.runs.trajectories[0].ts, True)
+            if self.scrub_to_when_complete is not None:  # a reopened session's frame
+                self.scrubber.set_index(self.scrub_to_when_complete)
+                self.scrub_to_when_complete = None
+
+    # ----- sessions (gendiff_gui/shell/session_files.py) -----
+    def view_state(self) -> dict:
+        """Tab, sampling controls, the dropped image, the scrubber's run and frame (diffusion/view_state.py)."""
+        return diffusion_view_state(self)
+
+    def restore_view_state(self, state: dict) -> None:
+        restore_diffusion_view_state(self, state)
 
     def _source_text(self, spec: RunSpec) -> str:
         if spec.kind == SAMPLE:

@@ -13,7 +13,7 @@ Encode = Callable[[np.ndarray], np.ndarray]  # images (n, 1, 28, 28) -> codes (n
 
 
 class DroppedImages(QObject):
-    """`names`, `x` (k, 28, 28) and `z` (k, d), appended to as files load; messages say what went wrong.
+    """`names` (and `paths`), `x` (k, 28, 28) and `z` (k, d), appended to as files load; messages say what went wrong.
 
     added(first, count) after each loaded chunk; message(level, text) for a status line; errors_changed(list of
     the latest problems) for the list's footer.
@@ -26,6 +26,7 @@ class DroppedImages(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.names: list[str] = []
+        self.paths: list[Path] = []  # the file each name came from
         self.x = np.zeros((0, 28, 28), np.float32)
         self.z = np.zeros((0, 2), np.float32)
         self.errors: list[str] = []
@@ -68,10 +69,20 @@ class DroppedImages(QObject):
                 self.message.emit("info", f"Loading {len(request.files)} dropped files…")
             self.loader.add(request.files)
 
+    def replace_images(self, names: list[str], pixels: np.ndarray) -> None:
+        """These images (k, 28, 28) in [0, 1] instead of those held (a reopened session's), as if just dropped."""
+        self.loader.cancel()
+        self.names, self.errors, self.notes = [], [], []
+        self.x = np.zeros((0, 28, 28), np.float32)
+        self.z = np.zeros((0, self.z.shape[1]), np.float32)
+        if names:
+            self._on_loaded(names, pixels)
+
     def _on_loaded(self, names: list[str], pixels: np.ndarray) -> None:
         first = len(self.names)
         pixels = pixels.astype(np.float32)
         self.names.extend(names)
+        self.paths.extend(self.loader.chunk_paths)
         self.x = np.concatenate([self.x, pixels])
         if self._encode is not None:
             self.z = np.concatenate([self.z, self._encode(pixels[:, None])])

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import QWidget
 from core.data import as_floats
 from gendiff_gui.latent.background_encoder import BackgroundEncoder
 from gendiff_gui.latent.pca_baseline import PcaBaseline
+from gendiff_gui.latent.photo_steps_job import PhotoSteps
 from gendiff_gui.latent.picks import Pick
 from gendiff_gui.latent.plane import LatentPlane
 from gendiff_gui.latent.refresh_scheduler import RefreshScheduler
 from gendiff_gui.latent.view_refresh import LatentViews
+from gendiff_gui.latent.view_state import latent_view_state, restore_latent_view_state
 from gendiff_gui.session.jobs import Job, stop_and_wait
 from gendiff_gui.session.network_copy import NetworkCopy
 
@@ -53,8 +55,9 @@ class LatentPanel(LatentViews):
         self.encoder = BackgroundEncoder(self)
         self.encoder.done.connect(self._on_codes)
         self.pca = PcaBaseline(self)
+        self.photo_steps = PhotoSteps(self)  # the selected dropped file's reading, step by step
         self._refresh = RefreshScheduler(lambda: self._refresh_steps(overlays=False), self)  # _on_codes placed them
-        for owner in (self.encoder, self.pca):
+        for owner in (self.encoder, self.pca, self.photo_steps):
             owner.job_started.connect(self.job_started)
         self.accept_drops_on(self)
         self._wire()
@@ -78,6 +81,8 @@ class LatentPanel(LatentViews):
         self.drops.errors_changed.connect(lambda errors: self.dropped.show_message("\n".join(errors)))
         self.drops.loader.progress.connect(self.dropped.set_progress)
         self.pca.ready.connect(self.weights.set_pca)
+        self.photo_steps.ready.connect(self.dropped.steps.set_steps)
+        self.photo_steps.failed.connect(lambda name, text: self.dropped.steps.show_text(text))
 
     def accept_drops_on(self, widget: QWidget) -> None:
         """Make `widget` (e.g. the main window) a drop zone for image files handled by this panel."""
@@ -166,10 +171,11 @@ class LatentPanel(LatentViews):
             self._stale = self._net is not None
         self.encoder.cancel()
         self.pca.cancel()
+        self.photo_steps.cancel()
 
     def jobs(self) -> list[Job]:
         """The panel's jobs whose threads have not ended."""
-        return [*self.encoder.jobs(), *self.pca.jobs()]
+        return [*self.encoder.jobs(), *self.pca.jobs(), *self.photo_steps.jobs()]
 
     def drop_files(self, paths: list[str | Path]) -> None:
         """Load these image files (folders: the image files inside) as if dropped on the window."""
@@ -288,12 +294,22 @@ class LatentPanel(LatentViews):
         if self.dropped.list.currentRow() != index:
             self.dropped.select(index)
             return
+        if index < len(self.drops.paths):
+            self.photo_steps.request(self.drops.paths[index])  # -> the steps view, off the GUI thread
         if self._net is not None:
             d = self.drops
             self._picks.probe = Pick(d.z[index].copy(), d.x[index], d.names[index])
             self._show_probe()
             self._show_selected_dropped()
             self._place_overlays()
+
+    # ----- sessions (gendiff_gui/shell/session_files.py) -----
+    def view_state(self) -> dict:
+        """Tab, sliders, the marker and h₁/h₂, the dropped images (latent/view_state.py)."""
+        return latent_view_state(self)
+
+    def restore_view_state(self, state: dict) -> None:
+        restore_latent_view_state(self, state)
 
     # ----- for tests and benchmarks -----
     def dropped_codes(self) -> np.ndarray:

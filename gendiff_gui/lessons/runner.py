@@ -182,6 +182,14 @@ class LessonRunner(QObject):
         self.caption.set_note(note)
         self.lesson_opened.emit(item.number)
 
+    def resume(self, number: int) -> None:
+        """Lesson `number` for the model already on screen (a reopened session): its caption, no model loaded."""
+        item = lesson(number)
+        self._pending, self.current = None, item
+        self.caption.show_lesson(item.heading, item.formula, item.idea, "Reopened from a session file.")
+        self.caption.set_navigation(number > LESSONS[0].number, number < LESSONS[-1].number)
+        self.window.settings.setValue(SETTINGS_KEY, number)
+
     def leave(self) -> None:
         """Another model is on screen: no lesson any more."""
         self.current = None

@@ -94,6 +94,7 @@ class TrainingSession(QObject):
         self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
         self._warm_up_timer.timeout.connect(start_torch_warm_up)
         self._state = EMPTY
+        self._capture_waiters: list[Callable[[object], None]] = []
 
     # ----- queries -----
     @property
@@ -126,6 +127,11 @@ class TrainingSession(QObject):
         """Open a checkpoint; if it fails the current model stays (or `fallback` is built when there is none)."""
         path = Path(path)
         self._request_experiment(f"Opening {path.name}", lambda: Experiment.from_checkpoint(path), fallback)
+
+    def open_experiment(self, what: str, fn: Callable[[], Experiment]) -> None:
+        """Build the experiment `fn` returns (in a worker: a session file's, shell/session_files.py); if it fails
+        the current one stays. `what` starts the messages ("Opening lesson.gendiff-session")."""
+        self._request_experiment(what, fn, None)
 
     def _request_experiment(self, what: str, fn: Callable[[], Experiment],
                             fallback: ExperimentConfig | None) -> None:
@@ -218,6 +224,7 @@ class TrainingSession(QObject):
         worker.progress.connect(self._on_progress)
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_train_failed)
+        worker.captured.connect(self._on_captured)
         job = Job("train", worker, self)
         job.finished.connect(self._on_train_job_finished)
         self._train_job = job
@@ -271,6 +278,8 @@ class TrainingSession(QObject):
 
     def _on_train_job_finished(self, job: Job) -> None:
         self._train_job = None
+        if self._capture_waiters:  # asked for after the worker's last step: nothing trains the module now
+            self.capture(None)
         if self._pending_experiment is not None and self._build_job is None:
             self._install(self._pending_experiment)
         else:
@@ -293,6 +302,29 @@ class TrainingSession(QObject):
             return False
         self.message.emit("info", f"Saved step {self.snapshots.step} to {path}.")
         return True
+
+    # ----- capturing (session files, autosave) -----
+    def capture(self, callback: Callable[[object], None] | None) -> bool:
+        """Call `callback(TrainingState)` (core/session_file/content.py) with a consistent copy of the weights and
+        the optimiser: at once when nothing trains the model, else from the training worker between two steps
+        (on the GUI thread, through a signal). False (and no call) when there is no model yet."""
+        if callback is not None:
+            self._capture_waiters.append(callback)
+        if self.experiment is None:
+            self._capture_waiters.clear()
+            return False
+        if self._train_job is not None:
+            self._train_job.worker.request_capture()
+            return True
+        from core.session_file.content import capture_training_state
+
+        self._on_captured(capture_training_state(self.experiment))
+        return True
+
+    def _on_captured(self, state) -> None:
+        waiters, self._capture_waiters = self._capture_waiters, []
+        for callback in waiters:
+            callback(state)
 
     # ----- shutdown -----
     def shutdown(self, timeout_ms: int = 1500, others: Iterable[Job] = ()) -> bool:

@@ -176,10 +176,15 @@ class _Coalescer:
 
 
 class TrainWorker(Worker):
-    """Iterates `experiment.train(...)`, emitting `progress` at most `emit_hz` times a second and `done` at the end."""
+    """Iterates `experiment.train(...)`, emitting `progress` at most `emit_hz` times a second and `done` at the end.
+
+    `request_capture()` (any thread): between two steps, or at once while paused, the worker copies the weights
+    and the optimiser's state (core.session_file.content.capture_training_state) and emits them as `captured`.
+    """
 
     progress = Signal(object)  # TrainProgress
     done = Signal(object)  # TrainResult
+    captured = Signal(object)  # core.session_file.content.TrainingState
 
     def __init__(self, experiment, *, steps: int | None = None, seconds: float | None = None,
                  emit_hz: float = 30.0, snapshot_every_s: float = 0.25) -> None:
@@ -188,6 +193,42 @@ class TrainWorker(Worker):
         self._steps, self._seconds = steps, seconds
         self._interval = 1.0 / emit_hz
         self._snapshot_every_s = snapshot_every_s
+        self._capture = threading.Event()
+        self._nudge = threading.Event()  # wakes a paused worker: resume, stop or a capture
+        self._last_event = None
+
+    def request_capture(self) -> None:
+        self._capture.set()
+        self._nudge.set()
+
+    def request_stop(self) -> None:
+        super().request_stop()
+        self._nudge.set()
+
+    def resume(self) -> None:
+        super().resume()
+        self._nudge.set()
+
+    def wait_while_paused(self) -> float:
+        """Block while paused, serving capture requests meanwhile; returns the seconds spent waiting."""
+        t0 = time.perf_counter()
+        while self.paused:
+            self._nudge.wait()
+            self._nudge.clear()
+            self._serve_capture()
+        return time.perf_counter() - t0
+
+    def _serve_capture(self) -> None:
+        if not self._capture.is_set():
+            return
+        self._capture.clear()
+        from core.session_file.content import capture_training_state
+
+        exp, event = self._experiment, self._last_event
+        if event is None or event.done:  # before the first step, or after the last (steps_done counts it)
+            self.captured.emit(capture_training_state(exp))
+        else:
+            self.captured.emit(capture_training_state(exp, event.step, exp.seconds_done + event.seconds))
 
     def _emit(self, batch: _Coalescer) -> None:
         progress = batch.take()
@@ -203,7 +244,9 @@ class TrainWorker(Worker):
                            snapshot_every_s=self._snapshot_every_s)
         try:
             for event in events:
+                self._last_event = event
                 batch.add(event, event.seconds - paused_s)
+                self._serve_capture()
                 if event.done:
                     self._emit(batch)
                     self.done.emit(TrainResult(event.step, event.message, event.diverged))

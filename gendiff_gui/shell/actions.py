@@ -12,6 +12,10 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSizePolicy, QStyle, Q
 class Actions:
     open: QAction
     save: QAction
+    open_session: QAction
+    save_session: QAction
+    train_folder: QAction
+    train_points: QAction
     quit: QAction
     train: QAction
     pause: QAction
@@ -46,6 +50,14 @@ def create_actions(window: QMainWindow) -> Actions:
                      sp.SP_DialogOpenButton),
         save=_action(window, "&Save checkpoint…", QKeySequence.StandardKey.Save,
                      "Save the model (latest weights) to a .safetensors file", sp.SP_DialogSaveButton),
+        open_session=_action(window, "Open session…", "Ctrl+Shift+O",
+                             "Reopen a saved session: model, optimiser, data, lesson and views, as they were"),
+        save_session=_action(window, "Save session…", "Ctrl+Shift+S",
+                             "Keep the model, its optimiser, your data, the lesson and the views in one file"),
+        train_folder=_action(window, "Train on a folder…", None,
+                             "A folder with one subfolder of images per class becomes the data set (or drop it)"),
+        train_points=_action(window, "Train on a points file…", None,
+                             "A .csv or .npy of 2-D points (x, y and an optional label) becomes the data set"),
         quit=_action(window, "&Quit", QKeySequence.StandardKey.Quit, "Stop training and close"),
         train=_action(window, "Train", None, "Start or resume training", sp.SP_MediaPlay),
         pause=_action(window, "Pause", None, "Pause training (keeps the optimiser state)", sp.SP_MediaPause),
@@ -67,7 +79,8 @@ def create_actions(window: QMainWindow) -> Actions:
 
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
-    for item in (a.open, a.save, None, a.export_menu, None, a.quit):
+    for item in (a.open, a.save, None, a.open_session, a.save_session, None, a.train_folder, a.train_points, None,
+                 a.export_menu, None, a.quit):
         if item is None:
             file_menu.addSeparator()
         elif isinstance(item, QMenu):

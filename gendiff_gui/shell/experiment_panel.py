@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QLabel, Q
 
 from core.config import ALL_MODELS, DIFFUSION_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
 from core.data import IMAGE_DATASETS
+from core.data.own.registry import looks_like_own, own_kind, registered
 from core.defaults import defaults_for
 from gendiff_gui.shell.fields import FIELDS, NAMED_DATASETS, Field
 from gendiff_gui.widgets.sci_spinbox import ScientificSpinBox
@@ -22,8 +23,15 @@ def model_available(model: str) -> bool:
 
 
 def dataset_fits(model: str, dataset: str) -> bool:
-    """Convolutional models (and a latent diffusion, over an image auto-encoder's codes) only take 28x28 images."""
-    return dataset in IMAGE_DATASETS or not (model.startswith("conv-") or model == "latent-diffusion")
+    """Convolutional models only take 28x28 images (bundled, or an own folder's); a latent diffusion only a bundled
+    image set (it models the codes of that set's bundled auto-encoder)."""
+    if dataset in IMAGE_DATASETS:
+        return True
+    if model == "latent-diffusion":
+        return False
+    if not model.startswith("conv-"):
+        return True
+    return looks_like_own(dataset) and own_kind(dataset) == "image"
 
 
 def _editor(field: Field) -> QWidget:
@@ -58,8 +66,13 @@ class ExperimentPanel(QWidget):
         self._config = ExperimentConfig()
         self._loading = False
         self.dataset = QComboBox()
-        self.dataset.addItems(list(NAMED_DATASETS))
-        self.dataset.setToolTip("the data the model learns: 28x28 images (MNIST, Fashion-MNIST) or 2-D point sets")
+        for name in NAMED_DATASETS:
+            self.dataset.addItem(name, name)
+        # an own data set's name is its path: the box shows a short label, and stays the side panel's width
+        self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(14)
+        self.dataset.setToolTip("the data the model learns: 28x28 images (MNIST, Fashion-MNIST) or 2-D point sets, "
+                                "or your own (File > Train on a folder…, or drop a folder on the window)")
         self.model = QComboBox()
         for name in ALL_MODELS:
             self.model.addItem(name)
@@ -85,7 +98,7 @@ class ExperimentPanel(QWidget):
         layout.addLayout(self._form)
         layout.addWidget(self.hint)
         layout.addStretch(1)
-        self.dataset.currentTextChanged.connect(self._choice_changed)
+        self.dataset.currentIndexChanged.connect(self._choice_changed)
         self.model.currentTextChanged.connect(self._choice_changed)
         self._update_availability()
         self.set_config(self._config)
@@ -93,7 +106,7 @@ class ExperimentPanel(QWidget):
     # ----- public API -----
     def config(self) -> ExperimentConfig:
         """The config the form describes (settings of other models keep their previous values)."""
-        values = {"model": self.model.currentText(), "dataset": self.dataset.currentText()}
+        values = {"model": self.model.currentText(), "dataset": self.dataset.currentData()}
         for field in FIELDS:
             editor = self.editors[field.name]
             if isinstance(editor, QComboBox):
@@ -108,9 +121,9 @@ class ExperimentPanel(QWidget):
         self._loading = True
         try:
             self._config = config
-            if self.dataset.findText(config.dataset) < 0:  # "points": a drawing, offered once a model uses one
-                self.dataset.addItem(config.dataset)
-            self.dataset.setCurrentText(config.dataset)
+            if self.dataset.findData(config.dataset) < 0:  # "points" (a drawing), an own data set
+                self.add_dataset(config.dataset)
+            self.dataset.setCurrentIndex(self.dataset.findData(config.dataset))
             self.model.setCurrentText(config.model)
             for field in FIELDS:
                 editor = self.editors[field.name]
@@ -123,6 +136,14 @@ class ExperimentPanel(QWidget):
             self._loading = False
         self._update_availability()
 
+    def add_dataset(self, name: str, label: str | None = None) -> None:
+        """Offer data set `name` (a drawing, an own folder or points file) in the dataset choice."""
+        if self.dataset.findData(name) >= 0:
+            return
+        own = registered(name)
+        self.dataset.addItem(label or (own.label if own is not None else name), name)
+        self.dataset.setItemData(self.dataset.count() - 1, name, Qt.ItemDataRole.ToolTipRole)
+
     def set_hint(self, text: str) -> None:
         self.hint.setText(text)
 
@@ -132,10 +153,10 @@ class ExperimentPanel(QWidget):
         for i in range(self.model.count()):
             self.model.model().item(i).setEnabled(model_available(self.model.itemText(i)))
         for i in range(self.dataset.count()):
-            self.dataset.model().item(i).setEnabled(dataset_fits(model, self.dataset.itemText(i)))
-        if not dataset_fits(model, self.dataset.currentText()):
+            self.dataset.model().item(i).setEnabled(dataset_fits(model, self.dataset.itemData(i)))
+        if not dataset_fits(model, self.dataset.currentData()):
             self.dataset.blockSignals(True)
-            self.dataset.setCurrentText(IMAGE_DATASETS[0])
+            self.dataset.setCurrentIndex(self.dataset.findData(IMAGE_DATASETS[0]))
             self.dataset.blockSignals(False)
         for field in FIELDS:
             self._form.setRowVisible(self.editors[field.name], model in field.models)

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWind
                                QVBoxLayout, QWidget)
 
 from core.config import ExperimentConfig
+from core.data.own.registry import looks_like_own
 from gendiff_gui import pyside_refcount  # noqa: F401 (first: guards every later PySide call)
 from gendiff_gui.widgets import plot_export as export
 from gendiff_gui.session import training_session as session_states
 from gendiff_gui.lessons import runner as lesson_runner
+from gendiff_gui.shell import own_data, session_files
 from gendiff_gui.shell.actions import create_actions
 from gendiff_gui.shell.experiment_panel import ExperimentPanel
 from gendiff_gui.session.jobs import Job
@@ -47,7 +49,8 @@ CLOSE_TIMEOUT_MS = 1500
 def experiment_title(config: ExperimentConfig) -> str:
     """What the toolbar says is on screen, e.g. "vae on mnist · d = 2"."""
     detail = f"T = {config.timesteps}" if config.family == "diffusion" else f"d = {config.latent_dim}"
-    return f"{config.model} on {config.dataset} · {detail}"
+    dataset = Path(config.dataset).name if looks_like_own(config.dataset) else config.dataset  # an own set: its path
+    return f"{config.model} on {dataset} · {detail}"
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +102,8 @@ class MainWindow(QMainWindow):
         self._connect()
         install_views(self)
         self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (lessons/runner.py)
+        self.session_files = session_files.install(self)  # File > Save / Open session, autosave, crash offer
+        self.own_data = own_data.install(self)  # File > Train on a folder / points file, and such drops
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
@@ -344,4 +349,5 @@ class MainWindow(QMainWindow):
         if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
             log.warning("a job did not stop within %d ms", CLOSE_TIMEOUT_MS)
         self.save_settings()
+        self.session_files.closed_cleanly()  # no crash marker, no autosave for the next start
         event.accept()

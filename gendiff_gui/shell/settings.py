@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
 from core.config import ExperimentConfig
+from core.data.own.registry import looks_like_own
 
 ORGANIZATION = "gendiff"
 APPLICATION = "gendiff-gui"
@@ -31,9 +33,12 @@ def load_config(settings: QSettings) -> ExperimentConfig | None:
     if not text:
         return None
     try:
-        return ExperimentConfig.from_dict(json.loads(str(text))).validate()
+        config = ExperimentConfig.from_dict(json.loads(str(text))).validate()
     except (ValueError, TypeError):
         return None
+    if looks_like_own(config.dataset) and not Path(config.dataset).exists():
+        return None  # an own folder or points file that has gone since: start from the defaults
+    return config
 
 
 def save_config(settings: QSettings, config: ExperimentConfig) -> None:

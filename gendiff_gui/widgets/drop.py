@@ -114,6 +114,7 @@ class DropLoader(QObject):
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._tick)
         self._done = self._total = self._ok = self._bad = 0
+        self.chunk_paths: list[Path] = []  # the files of the latest `loaded` chunk, in order (names are theirs)
 
     @property
     def busy(self) -> bool:
@@ -135,6 +136,7 @@ class DropLoader(QObject):
 
     def _tick(self) -> None:
         names: list[str] = []
+        paths: list[Path] = []
         pixels: list[np.ndarray] = []
         t0 = time.perf_counter()
         while self._queue:  # at least one file per turn, then as many as fit the budget
@@ -148,6 +150,7 @@ class DropLoader(QObject):
                     result = result.pixels
                 pixels.append(result)
                 names.append(path.name)
+                paths.append(path)
             except ImageLoadError as exc:
                 self._bad += 1
                 self.failed.emit(str(exc))
@@ -155,6 +158,7 @@ class DropLoader(QObject):
                 break
         self._ok += len(names)
         if names:
+            self.chunk_paths = paths
             self.loaded.emit(names, np.stack(pixels))
         self.progress.emit(self._done, self._total)
         if self._queue:

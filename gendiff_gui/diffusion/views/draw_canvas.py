@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
+from core.data.own.point_files import standardise  # the one standardisation of 2-D data
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 from gendiff_gui.diffusion.views.particles import DotCloudItem
 
@@ -22,14 +23,6 @@ MAX_POINTS = 20000
 MIN_POINTS = 20  # fewer cannot be called a data set
 DEFAULT_RADIUS = 0.05
 HINT = "Drag to draw points · right-drag (or Erase) to remove them · then train a diffusion model on your drawing"
-
-
-def standardise(points: np.ndarray) -> np.ndarray:
-    """(points - mean) / std, one std over both coordinates (float32); the shape of the drawing is kept."""
-    points = np.asarray(points, np.float64)
-    centred = points - points.mean(0)
-    scale = float(np.sqrt((centred ** 2).sum(1).mean() / 2.0))
-    return (centred / (scale if scale > 1e-12 else 1.0)).astype(np.float32)
 
 
 def circle(centre: tuple[float, float], radius: float, n: int = 48) -> np.ndarray:

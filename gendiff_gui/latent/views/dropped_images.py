@@ -1,4 +1,5 @@
-"""Dropped images: the list of files the user dropped, the selected one's model input and reconstruction, progress."""
+"""Dropped images: the list of files the user dropped, the selected one's model input, reconstruction and the
+steps of its reading (photo_steps.py), progress."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,6 +7,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QWidget)
 
+from gendiff_gui.latent.views.photo_steps import PhotoStepsView
 from gendiff_gui.widgets.image_tile import ImageTile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -37,6 +39,7 @@ class DroppedImagesView(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("loading %v / %m files")
         self.progress.setVisible(False)
+        self.steps = PhotoStepsView()  # how the selected file was read, step by step
         self.message = QLabel(EMPTY_TEXT)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -44,11 +47,13 @@ class DroppedImagesView(QWidget):
         layout.addWidget(self.list, 0, 0, 2, 1)
         layout.addWidget(self.input, 0, 1)
         layout.addWidget(self.output, 0, 2)
+        layout.addWidget(self.steps, 0, 3, 2, 1)
         layout.addWidget(self.progress, 1, 1, 1, 2)
-        layout.addWidget(self.message, 2, 0, 1, 3)
+        layout.addWidget(self.message, 2, 0, 1, 4)
         layout.setColumnStretch(0, 2)
         layout.setColumnStretch(1, 2)
         layout.setColumnStretch(2, 2)
+        layout.setColumnStretch(3, 7)
         layout.setRowStretch(0, 1)
         self.apply_theme(NORMAL)
 
@@ -56,7 +61,7 @@ class DroppedImagesView(QWidget):
         """Follow the application's font (bigger in presentation mode)."""
         self.list.setFont(scaled_font(0.95))
         self.message.setFont(scaled_font(0.95))
-        for tile in (self.input, self.output):
+        for tile in (self.input, self.output, self.steps):
             tile.apply_theme(theme)
 
     def count(self) -> int:
@@ -73,6 +78,7 @@ class DroppedImagesView(QWidget):
         self.list.clear()
         self.input.clear()
         self.output.clear()
+        self.steps.clear()
         self.message.setText(EMPTY_TEXT)
 
     def select(self, index: int) -> None:

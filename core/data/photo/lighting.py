@@ -1,0 +1,51 @@
+"""The paper under uneven light: its brightness estimated at a scale larger than the strokes, then divided out."""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+SMALL_SIDE = 160  # the paper is estimated on the image shrunk so that its shorter side has this many pixels
+# Median window, as a share of the shorter side: wider than any stroke of a digit up to half the page wide (its
+# pen line is at most ~5 % of the page), so inside a window the paper is the majority and the median is paper.
+WINDOW_SHARE = 0.16
+_FLOOR = 1e-3  # no division by (almost) zero where the paper is black
+
+
+def is_flat(grey: np.ndarray) -> bool:
+    """A drawing or clean scan, not a photo: over half the pixels have exactly the most common grey (+-1/255)."""
+    sample = grey[:: max(1, grey.shape[0] // 256), :: max(1, grey.shape[1] // 256)]
+    levels = np.clip(np.rint(sample * 255), 0, 255).astype(np.int64)
+    counts = np.bincount(levels.ravel(), minlength=256)
+    mode = int(counts.argmax())
+    return counts[max(0, mode - 1): mode + 2].sum() > 0.5 * levels.size
+
+
+def estimate_paper(grey: np.ndarray) -> np.ndarray:
+    """The paper's brightness under the light at every pixel: a median filter (skimage.filters.rank) on the
+    shrunk image with a window wider than the strokes (ink is a minority in it, whether dark or light; the median
+    also keeps a shadow's sharp edge), smoothed a little and enlarged back (bilinear)."""
+    from skimage.filters import gaussian
+    from skimage.filters.rank import median
+    from skimage.morphology import disk
+
+    h, w = grey.shape
+    k = SMALL_SIDE / min(h, w)
+    if k >= 1.0:
+        small = grey
+    else:
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = np.asarray(Image.fromarray(np.ascontiguousarray(grey, np.float32)).resize(
+            size, Image.Resampling.BOX), np.float32)
+    radius = max(2, int(WINDOW_SHARE * min(small.shape) / 2))
+    levels = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)  # rank filters count levels: 8 bits is fast
+    paper = median(levels, disk(radius)).astype(np.float32) / 255.0
+    paper = gaussian(paper, sigma=1.0, preserve_range=True).astype(np.float32)  # the median's 1/255 steps
+    if paper.shape != grey.shape:
+        paper = np.asarray(Image.fromarray(paper).resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    return np.maximum(paper, _FLOOR)
+
+
+def flatten(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Reflectance relative to the paper, grey / paper (light falls off multiplicatively: I = R * L), so the
+    paper is 1 everywhere whatever the light was."""
+    return grey / paper

@@ -1,0 +1,128 @@
+"""The steps from a grey image to the model's input, kept for the window: photo, flattened, ink, crop, 28x28."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.data.photo import digit_crop, ink as ink_step, lighting, mnist_box
+
+_CLEAN_INK = 0.1  # a flat drawing's content: pixels above this (after its contrast stretch)
+_CLEAN_CONTRAST = 0.04  # a flat drawing with less contrast than this (about 10/255) is blank
+_DENOISE_PX = 1.0  # Gaussian sigma against sensor noise before the ink is looked for (lines are wider)
+_STROKE_CORE = 90  # a photo's ink is scaled so that this percentile of its digit's ink is full strength
+
+
+class NothingDrawn(ValueError):
+    """No digit was found: the message says why (the loader adds the file's name)."""
+
+
+@dataclass(frozen=True)
+class DigitSteps:
+    """Each step's image, float32 in [0, 1], for showing; `pixels` is what load_image returns."""
+
+    photo: np.ndarray  # the grey image as decoded (turned upright, reduced to the working size)
+    flattened: np.ndarray  # the lighting divided out: paper 1 (white), ink dark, whichever way round it was
+    ink: np.ndarray  # bool, the ink found; the digit's pieces are those of `kept`
+    kept: np.ndarray  # bool, the pieces kept as the digit
+    crop: np.ndarray  # the digit's box, light ink on black, as it goes into MNIST's recipe
+    pixels: np.ndarray  # (28, 28), MNIST style
+    photo_like: bool  # False: a flat drawing or scan, taken as it is (no lighting, no thresholds)
+
+    CAPTIONS = ("photo", "lighting flattened", "ink found", "digit cropped", "28×28 input")
+
+    def images(self) -> tuple[np.ndarray, ...]:
+        """The five images in order of CAPTIONS (the ink found shows the kept pieces brighter than the rest)."""
+        ink_found = np.where(self.kept, 1.0, np.where(self.ink, 0.35, 0.0)).astype(np.float32)
+        return self.photo, self.flattened, ink_found, self.crop, self.pixels
+
+
+def _box(mask: np.ndarray) -> tuple[slice, slice]:
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def _fit(crop: np.ndarray) -> np.ndarray:
+    pixels = mnist_box.fit_and_centre(crop)
+    if pixels is None:
+        raise NothingDrawn("image is blank (nothing drawn on it)")
+    return pixels
+
+
+def _clean(grey: np.ndarray) -> DigitSteps:
+    """A flat drawing: the paper is the border's median grey, the ink everything brighter (after turning dark
+    ink light), stretched so the strongest is 1; the crop is the box of the ink over _CLEAN_INK."""
+    background = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    light = grey
+    if background > 0.5:  # dark drawing on light paper -> light on dark, as MNIST
+        light, background = 1.0 - grey, 1.0 - background
+    ink = np.clip(light - background, 0.0, None)
+    peak = float(ink.max())
+    if peak < _CLEAN_CONTRAST:
+        raise NothingDrawn("image is blank (one flat colour, nothing drawn on it)")
+    ink /= peak  # contrast stretch: the strongest stroke becomes 1, like MNIST's 255
+    found = ink > _CLEAN_INK
+    crop = ink[_box(found)]
+    flattened = 1.0 - ink
+    return DigitSteps(grey, flattened, found, found, crop, _fit(crop), photo_like=False)
+
+
+def _photo(grey: np.ndarray) -> DigitSteps:
+    """A photo: divide out the paper, find the ink (noise-aware hysteresis), keep the digit's pieces, scale its
+    ink so the strokes' cores are full strength, widen pen lines thinner than MNIST's, MNIST's recipe."""
+    from skimage.filters import gaussian
+
+    smooth = gaussian(grey, sigma=_DENOISE_PX, preserve_range=True).astype(np.float32)  # sensor noise down ~3x
+    paper = lighting.estimate_paper(grey)
+    found, strength, dark = _find_ink(smooth, paper)
+    if found.any():  # again without the ink: a dense digit no longer darkens the paper's estimate under it
+        paper = lighting.estimate_paper(np.where(_grow(found, 2), paper, grey))
+        found, strength, dark = _find_ink(smooth, paper)
+    if not found.any():
+        raise NothingDrawn("nothing drawn found: no ink stands out from the paper (a blank page, or too faint)")
+    kept = digit_crop.keep_digit(found, strength)
+    if kept is None:
+        raise NothingDrawn("no digit found: all the ink found touches the photo's edges (a page edge or a "
+                           "shadow?); photograph the digit with paper all around it")
+    box = _box(kept)
+    ink = strength[box]
+    line = kept[box] & (ink > ink_step.stroke_threshold(ink))  # the lines' cores, without their blurred rims
+    if not line.any():
+        line = kept[box]
+    core = float(np.percentile(ink[line], _STROKE_CORE))
+    crop = np.clip(ink / max(core, 1e-6), 0.0, 1.0) * _grow(line)
+    crop = mnist_box.widen_thin_lines(crop, line)
+    flattened = np.clip(1.0 - strength, 0.0, 1.0)
+    return DigitSteps(grey, flattened, found, kept, crop.astype(np.float32), _fit(crop), photo_like=True)
+
+
+def _find_ink(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(ink mask, ink strength, dark ink?) of the denoised image against this estimate of the paper."""
+    residual = smooth - paper
+    sigma = ink_step.noise_sigma(residual)
+    dark = ink_step.dark_ink(residual, sigma)
+    strength = ink_step.ink_strength(lighting.flatten(smooth, paper), dark)
+    return ink_step.ink_mask((-residual if dark else residual) / sigma, strength), strength, dark
+
+
+def _grow(mask: np.ndarray, steps: int = 1) -> np.ndarray:
+    """The mask and its neighbours `steps` pixels away (a square; the soft edges of a line belong to it)."""
+    padded = np.pad(mask, steps)
+    rows = np.zeros((padded.shape[0], mask.shape[1]), bool)
+    for dx in range(2 * steps + 1):  # a square is a row, then a column: 2(2s+1) shifts instead of (2s+1)^2
+        rows |= padded[:, dx: dx + mask.shape[1]]
+    out = np.zeros_like(mask)
+    for dy in range(2 * steps + 1):
+        out |= rows[dy: dy + mask.shape[0]]
+    return out
+
+
+def read_digit(grey: np.ndarray) -> DigitSteps:
+    """Grey [0, 1] image (already at the working size) -> its steps; raises NothingDrawn if no digit is in it.
+
+    Flat images (drawings, clean scans, MNIST digits: over half the pixels one exact grey) are taken as they
+    are; everything else is read as a photo of paper under uneven light."""
+    if min(grey.shape) < 16 or lighting.is_flat(grey):
+        return _clean(grey)
+    return _photo(grey)
