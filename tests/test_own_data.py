@@ -59,8 +59,9 @@ def test_every_model_family_trains_on_a_folder(digits, model):
     data, _ = digits
     exp = Experiment.create(ExperimentConfig(model=model, dataset=data.name, batch_size=8, hidden=32, channels=8,
                                              timesteps=10, conditional=model == "diffusion"))
-    assert exp.train_data.class_names == data.class_names and exp.train_data.x.dtype == np.float32
-    np.testing.assert_allclose(exp.train_data.x[:, 0] * 255, data.images.train_images, atol=1e-3)
+    assert exp.train_data.class_names == data.class_names and exp.train_data.x.dtype == np.uint8  # as bundled sets
+    np.testing.assert_array_equal(exp.train_data.x[:, 0], data.images.train_images)
+    np.testing.assert_allclose(exp.train_data.floats()[:, 0] * 255, data.images.train_images, atol=1e-3)
     events = list(exp.train(steps=2))
     assert events[-1].done and not events[-1].diverged and exp.steps_done == 2
 
