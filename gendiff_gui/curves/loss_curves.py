@@ -76,7 +76,11 @@ class LossCurvesView(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)
         controls.addSpacing(24)
-        controls.addWidget(QLabel("Smoothing"))
+        smoothing_label = QLabel("Smoothing")
+        smoothing_label.setBuddy(self.smoothing)
+        self.smoothing.setAccessibleName("Smoothing")
+        self.log_scale.setAccessibleName("Log scale")
+        controls.addWidget(smoothing_label)
         controls.addWidget(self.smoothing)
         controls.addWidget(self.smoothing_label)
         controls.addStretch(1)
@@ -175,6 +179,7 @@ class LossCurvesView(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self.smoothing.setMinimumWidth(60 if theme.presentation else 160)  # a corner of the side column
         self.plot_widget.setBackground(theme.plot_background)
         font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
         label_style = {"color": theme.plot_foreground, "font-size": f"{theme.plot_font_pt:.0f}pt"}

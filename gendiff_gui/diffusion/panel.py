@@ -92,7 +92,7 @@ class DiffusionPanel(QWidget):
         side.setMinimumWidth(120)
         self._side = side
         watch = QWidget()
-        top = QHBoxLayout()
+        self._top_row = top = QHBoxLayout()
         top.addWidget(self.stage, 1)
         top.addWidget(side)
         page = QVBoxLayout(watch)
@@ -103,7 +103,8 @@ class DiffusionPanel(QWidget):
         self.tabs = CurrentPageTabs()
         self.tabs.addTab(watch, "Watch diffusion")
         self.tabs.addTab(self.canvas, "Draw your data")
-        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.tabs.tabBar().setAccessibleName("Diffusion pages")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
@@ -166,6 +167,33 @@ class DiffusionPanel(QWidget):
             view.apply_theme(theme)
         self.scrubber.apply_theme(theme)
         self.canvas.apply_theme(theme)
+
+    def main_picture(self) -> list[QWidget]:
+        """The picture the class looks at: the particles' square, or the x_t and x̂₀ grids."""
+        if self.runs.is_image:
+            return [self.grids[0].x_t.view, self.grids[0].x0.view]
+        return [self.particles[0].canvas]
+
+    def place_side(self, layout) -> None:
+        """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
+        if layout is None:
+            self._top_row.addWidget(self._side)
+        else:
+            layout.insertWidget(min(1, layout.count()), self._side)
+
+    def play_pause(self) -> bool:
+        """Space in the window: the timeline plays or pauses (False on the drawing tab or without a model)."""
+        if self.tabs.currentIndex() != 0 or not self.has_model:
+            return False
+        self.scrubber.toggle_play()
+        return True
+
+    def step_frames(self, delta: int) -> bool:
+        """Page Up / Down in the window: one kept frame back or on (False when there is no timeline on screen)."""
+        if self.tabs.currentIndex() != 0 or not self.scrubber.count:
+            return False
+        self.scrubber.step(delta)
+        return True
 
     def exportable_plots(self) -> dict[str, object]:
         """What File > Export plot offers (Save frame… exports the whole stage, titles and captions included)."""

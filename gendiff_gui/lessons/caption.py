@@ -58,28 +58,45 @@ class LessonCaption(QFrame):
         self.close_button.setAutoRaise(True)
         self.close_button.setToolTip("Hide the caption (the Lessons menu brings it back)")
         for button in (self.previous, self.next, self.all, self.close_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the window's (train / play)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches them; Space stays the window's (key_router)
         self.previous.clicked.connect(self.previous_requested)
         self.next.clicked.connect(self.next_requested)
         self.all.clicked.connect(self.all_requested)
         self.close_button.clicked.connect(self.hide)
         self._source = ("", "")
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(12, 6, 6, 6)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(2)
-        grid.addWidget(self.title, 0, 0)
-        grid.addWidget(self.formula, 1, 0)
-        grid.addWidget(self.idea, 2, 0)
-        grid.addWidget(self.note, 3, 0)
-        grid.addWidget(self.previous, 0, 1)
-        grid.addWidget(self.next, 0, 2)
-        grid.addWidget(self.all, 1, 1, 1, 2, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(0, 1)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(12, 6, 6, 6)
+        self._grid.setHorizontalSpacing(16)
+        self._grid.setVerticalSpacing(2)
+        self.set_narrow(False)
+        for label, name in ((self.title, "Lesson"), (self.formula, "Formula"), (self.idea, "Idea"),
+                            (self.note, "Note")):
+            label.setAccessibleName(name)
+        for button, name in ((self.previous, "Previous lesson"), (self.next, "Next lesson"),
+                             (self.all, "All lessons"), (self.close_button, "Hide the caption")):
+            button.setAccessibleName(name)
         self.apply_theme(NORMAL)
         self.hide()
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Wide (a banner over the views: the buttons on the right) or narrow (a side column: the buttons in a row
+        under the text)."""
+        grid = self._grid
+        for row, label in enumerate((self.title, self.formula, self.idea, self.note)):
+            grid.addWidget(label, row, 0, 1, 4 if narrow else 1)
+        if narrow:
+            for col, button in enumerate((self.previous, self.next, self.all, self.close_button)):
+                grid.addWidget(button, 4, col)
+            grid.setColumnStretch(0, 0)
+            grid.setColumnStretch(2, 1)
+        else:
+            grid.addWidget(self.previous, 0, 1)
+            grid.addWidget(self.next, 0, 2)
+            grid.addWidget(self.all, 1, 1, 1, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(2, 0)
 
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)

@@ -34,6 +34,8 @@ class InterpolationView(QWidget):
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setValue(SLIDER_STEPS // 2)
         self.slider.setMinimumHeight(28)
+        self.slider.setAccessibleName("Lambda")
+        self.slider.setToolTip("λ: where on the line from h₂ (0) to h₁ (1) to decode")
         self.slider.valueChanged.connect(self._on_slider)
         self.value = QLabel()
         self.current = ImageTile("dec(h) at λ", min_px=70)

@@ -26,6 +26,8 @@ class ReconstructionsView(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SIGMA_STEPS)
         self.slider.setMinimumHeight(28)
+        self.slider.setAccessibleName("Noise sigma")
+        self.slider.setToolTip("σ of the noise added to the inputs (display only)")
         self.slider.valueChanged.connect(self._on_slider)
         self.value = QLabel()
         self.note = QLabel("display only: training uses the model's own σ")
