@@ -75,7 +75,7 @@ class LossCurvesView(QWidget):
         self.smoothing_label = QLabel()
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)
-        controls.addSpacing(24)
+        self._gap = controls.addSpacing(24) or controls.itemAt(controls.count() - 1).spacerItem()
         smoothing_label = QLabel("Smoothing")
         smoothing_label.setBuddy(self.smoothing)
         self.smoothing.setAccessibleName("Smoothing")
@@ -180,6 +180,8 @@ class LossCurvesView(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.smoothing.setMinimumWidth(60 if theme.presentation else 160)  # a corner of the side column
+        self.setMinimumHeight(120 if theme.presentation else 160)  # room for the plot under its axis text
+        self._gap.changeSize(8 if theme.presentation else 24, 1)
         self.plot_widget.setBackground(theme.plot_background)
         font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
         label_style = {"color": theme.plot_foreground, "font-size": f"{theme.plot_font_pt:.0f}pt"}

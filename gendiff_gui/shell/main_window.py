@@ -88,7 +88,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 1)  # the views are the lesson; the curves a strip below them
         self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
-        self.loss_curves.setMinimumHeight(160)  # the plot keeps some height under presentation-size axis text
         # An explicit minimum, not the sum of the panels' own (up to 650 px with presentation fonts): on a screen
         # lower than the window would want, a view's bottom row is cut off instead of the whole window running
         # off the screen with the loss curves and the status bar.
@@ -113,6 +112,7 @@ class MainWindow(QMainWindow):
         self._connect()
         install_views(self)
         self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (lessons/runner.py)
+        self.lessons.lesson_opened.connect(lambda _number: self._arrange())  # a new caption, new controls
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
@@ -375,9 +375,10 @@ class MainWindow(QMainWindow):
             if self.loss_curves.parentWidget() is not self.side_column:
                 side.addWidget(self.loss_curves, 1)
             self.splitter.setOrientation(Qt.Orientation.Horizontal)
+            side_px = self.side_width()
+            self.side_column.setFixedWidth(side_px)  # what it holds wraps; the views keep the rest
             self.side_column.show()
-            total = max(self.width(), 400)
-            self.splitter.setSizes([total - self.side_width(), self.side_width()])
+            self.splitter.setSizes([max(self.splitter.width(), 400) - side_px, side_px])
         else:
             if caption is not None and caption.parentWidget() is self.side_column:
                 self.centralWidget().layout().insertWidget(0, caption)
@@ -385,12 +386,14 @@ class MainWindow(QMainWindow):
             if self.loss_curves.parentWidget() is self.side_column:
                 self.splitter.insertWidget(1, self.loss_curves)
             self.side_column.hide()
+            self.side_column.setMinimumWidth(0)
+            self.side_column.setMaximumWidth(16777215)
             self.splitter.setOrientation(Qt.Orientation.Vertical)
 
     def side_width(self) -> int:
-        """The presentation side column: the width of 23 characters of the theme's font, at least a quarter of
+        """The presentation side column: the width of 22 characters of the theme's font, at least a quarter of
         the window (the view's controls, the caption and a corner of loss curves)."""
-        return max(self.width() // 4, round(self.theme.font_pt * 23))
+        return max(self.width() // 4, round(self.theme.font_pt * 22))
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

@@ -26,6 +26,7 @@ class InterpolationView(QWidget):
         super().__init__(parent)
         self.formula = QLabel(LINEAR_FORMULA)
         self.formula.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.strip = ImageTile("", pad=2, min_px=40)
         self.ends = QLabel("h₂  (λ = 0)" + " " * 8 + "→" + " " * 8 + "h₁  (λ = 1)")
