@@ -65,6 +65,7 @@ class LessonCaption(QFrame):
         self.close_button.clicked.connect(self.hide)
         self._source = ("", "")
         self._narrow = False
+        self._theme = NORMAL
 
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(12, 6, 6, 6)
@@ -84,6 +85,7 @@ class LessonCaption(QFrame):
         under the text)."""
         self._narrow = narrow
         self.set_note(self.note.text())
+        self.apply_theme(self._theme)
         grid = self._grid
         for row, label in enumerate((self.title, self.formula, self.idea, self.note)):
             grid.addWidget(label, row, 0, 1, 4 if narrow else 1)
@@ -129,8 +131,10 @@ class LessonCaption(QFrame):
 
     def apply_theme(self, theme: Theme) -> None:
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
-        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE,
+        self._theme = theme
+        narrow = 0.85 if self._narrow else 1.0  # the side column: a formula of 3 lines rather than 4
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE * narrow,
                                               note=NOTE_SCALE))
-        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE))
+        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow))
         for arrow in (self.previous, self.next):
             arrow.setMaximumWidth(round(theme.font_pt * (3.5 if theme.presentation else 4.5)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 from superqt import QCollapsible
 
+from gendiff_gui.widgets.theme import FOCUS_COLOR
+
 
 class MoreSection(QCollapsible):
     """A QCollapsible whose hidden content is really hidden (not merely zero high), so Tab skips it and a screen
@@ -15,6 +17,8 @@ class MoreSection(QCollapsible):
         button = self.toggleButton()
         button.setToolTip(tip or f"Show or hide the less used settings ({title})")
         button.setAccessibleName(title)
+        button.setStyleSheet(f"QPushButton {{ text-align: left; border: 3px solid transparent; outline: none; }}"
+                             f"QPushButton:focus {{ border-color: {FOCUS_COLOR}; }}")  # superqt's has no ring
         self.toggled.connect(self._show_content)
         self.collapse(animate=False)
         self.content().setVisible(False)
