@@ -118,6 +118,8 @@ class LossCurvesView(QWidget):
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
         self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
+        self._describe_soon = qthrottled(self._describe, timeout=1000, parent=self)
+        self.plot_widget.setAccessibleName("Loss curves")
         self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
         self.log_scale.setChecked(True)
         self.apply_theme(NORMAL)
@@ -206,6 +208,17 @@ class LossCurvesView(QWidget):
                 lo, hi = np.log10(lo), np.log10(hi)
             self._y_range = y_range(lo, hi, self._y_range)
             self.plot.setRange(xRange=x_range(last_step, first_step), yRange=self._y_range, padding=0)
+            self._describe_soon()
+
+    def _describe(self) -> None:
+        """The plot's accessible description: each part's latest smoothed value (throttled to once a second)."""
+        parts = []
+        for key, series in self.series.items():
+            steps, _means, smooth = series.arrays()
+            if len(steps):
+                parts.append(f"{LABELS.get(key, key)} {smooth[-1]:.4g}")
+        last = max((int(s.arrays()[0][-1]) for s in self.series.values() if len(s.arrays()[0])), default=0)
+        self.plot_widget.setAccessibleDescription(f"Loss at step {last:,}: " + ", ".join(parts))
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
