@@ -97,6 +97,8 @@ class LatentLayout(QWidget):
         Presentation: the map as the largest square that leaves 30 % of the width to the column beside it."""
         if self._presenting:
             w, h = self._split.width(), self._split.height()
+            if min(w, h) < 100:
+                return  # not laid out yet: the resize to come apportions
             side = min(h, w - max(self._column.minimumSizeHint().width(), int(0.3 * w)))
             self._split.setSizes([side, w - side])
             ch, cw = self._column.height(), self._column.width()

@@ -84,6 +84,8 @@ class LessonCaption(QFrame):
         """Wide (a banner over the views: the buttons on the right) or narrow (a side column: the buttons in a row
         under the text)."""
         self._narrow = narrow
+        self.setSizePolicy(QSizePolicy.Policy.Preferred,
+                           QSizePolicy.Policy.Maximum if narrow else QSizePolicy.Policy.Preferred)
         self.set_note(self.note.text())
         self.apply_theme(self._theme)
         grid = self._grid

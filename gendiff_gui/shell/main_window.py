@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter,
                                QVBoxLayout, QWidget)
@@ -42,6 +42,7 @@ from gendiff_gui.shell.status import TrainingStatus
 from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
 from gendiff_gui.shell.family_views import install_views
 from gendiff_gui.curves.loss_curves import LossCurvesView
+from gendiff_gui.widgets.tab_order import set_screen_tab_order
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.side_column.setObjectName("presentationSide")
         side = QVBoxLayout(self.side_column)
         side.setContentsMargins(0, 0, 0, 0)
+        side.addStretch(1)  # the room the loss curves take once shown (stretch 100), before: below the rest
         self.splitter.addWidget(self.side_column)
         self.side_column.hide()
         self._side_owner: QWidget | None = None  # the view whose controls are in the side column
@@ -373,12 +375,13 @@ class MainWindow(QMainWindow):
                 view.place_side(side)
                 self._side_owner = view
             if self.loss_curves.parentWidget() is not self.side_column:
-                side.addWidget(self.loss_curves, 1)
+                side.insertWidget(side.count() - 1, self.loss_curves, 100)
             self.splitter.setOrientation(Qt.Orientation.Horizontal)
             side_px = self.side_width()
             self.side_column.setFixedWidth(side_px)  # what it holds wraps; the views keep the rest
             self.side_column.show()
             self.splitter.setSizes([max(self.splitter.width(), 400) - side_px, side_px])
+            QTimer.singleShot(0, self._order_tabs)  # once the new layout has placed the widgets
         else:
             if caption is not None and caption.parentWidget() is self.side_column:
                 self.centralWidget().layout().insertWidget(0, caption)
@@ -389,6 +392,10 @@ class MainWindow(QMainWindow):
             self.side_column.setMinimumWidth(0)
             self.side_column.setMaximumWidth(16777215)
             self.splitter.setOrientation(Qt.Orientation.Vertical)
+
+    def _order_tabs(self) -> None:
+        """Tab follows the screen: the toolbar, the views (row by row), then the side column."""
+        set_screen_tab_order([self.commands.toolbar, self.view_tabs, self.side_column])
 
     def side_width(self) -> int:
         """The presentation side column: the width of 22 characters of the theme's font, at least a quarter of
