@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from core.diffusion.runs import SAMPLE, RunSpec
 from gendiff_gui.diffusion.exports import GifRecorder, StageExports
@@ -41,8 +41,8 @@ TRAIL_FRAMES = 40  # ... over their last 40 kept frames (a whole DDPM path is a 
 
 
 class _ControlsArea(QScrollArea):
-    """A scroll area that asks for its widget's whole width (plus a vertical scroll bar), so it only scrolls
-    sideways when the window is narrower than the controls."""
+    """A scroll area that asks for its widget's whole width (plus a vertical scroll bar) and height, so it only
+    scrolls when the window is smaller than the controls."""
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint()
@@ -50,7 +50,13 @@ class _ControlsArea(QScrollArea):
         if widget is None:
             return hint
         extra = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
-        return QSize(widget.minimumWidth() + extra, hint.height())
+        return QSize(widget.minimumWidth() + extra, widget.sizeHint().height() + 2 * self.frameWidth())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The controls re-laid out (rows shown or hidden, More opened, a new font): ask for their new height."""
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(obj, event)
 
 
 class DiffusionPanel(QWidget):
@@ -176,9 +182,12 @@ class DiffusionPanel(QWidget):
 
     def place_side(self, layout) -> None:
         """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
+        policy = QSizePolicy.Policy
         if layout is None:
+            self._side.setSizePolicy(policy.Preferred, policy.Preferred)
             self._top_row.addWidget(self._side)
         else:
+            self._side.setSizePolicy(policy.Preferred, policy.Maximum)  # its height; the loss corner the rest
             layout.insertWidget(min(1, layout.count()), self._side)
 
     def play_pause(self) -> bool:
