@@ -134,6 +134,7 @@ class LatentLayout(QWidget):
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
+        self._arrange(theme.presentation)  # first: moving widgets to another parent re-resolves their fonts
         for widget in (self.prior_button, self.fit_button, self.tabs, self.tabs.tabBar(), self.status):
             widget.setFont(scaled_font(1.0))
         for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
@@ -141,7 +142,6 @@ class LatentLayout(QWidget):
             view.apply_theme(theme)
         # On a projector the map needs the room more than the gestures' reminder (the teacher knows them).
         self.map.hint.setVisible(not theme.presentation)
-        self._arrange(theme.presentation)
         if self._sized:
             self._apportion()
 
