@@ -5,11 +5,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
+                               QWidget)
+from superqt.utils import qthrottled
 
 from gendiff_gui.curves.history import DecimatedSeries
 from gendiff_gui.curves.plot_range import x_range, y_range
-from gendiff_gui.widgets.pacing import throttled
+from gendiff_gui.widgets.more_section import MoreSection
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
@@ -23,14 +25,33 @@ def blend(color: QColor, background: QColor, opacity: float) -> QColor:
                   mix(color.blue(), background.blue()))
 
 
+def without_overlaps(specs: list, gap_px: float = 4.0) -> list:
+    """Tick labels (pyqtgraph text specs: (rect, flags, text)) in drawing order, each one dropped if its rectangle,
+    widened by `gap_px`, meets one already kept: the major level comes first, so it keeps its labels."""
+    kept: list = []
+    for spec in specs:
+        rect = spec[0].adjusted(-gap_px, -gap_px / 2, gap_px, gap_px / 2)
+        if not any(rect.intersects(other[0]) for other in kept):
+            kept.append(spec)
+    return kept
+
+
 class DecadeAxis(pg.AxisItem):
-    """A log axis that keeps only the decades (1, 10, 100 ...) once two or more are in view: fewer lines to read."""
+    """An axis whose tick labels never overlap (a narrow corner, big presentation fonts); on a log scale it keeps
+    only the decades (1, 10, 100 ...) once two or more are in view: fewer lines to read."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         levels = super().logTickValues(minVal, maxVal, size, stdTicks)
         if maxVal - minVal >= 2:
             return [level for level in levels if level[0] is not None]  # the 2..9 minor level has no spacing
         return levels
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis, ticks, texts = specs
+        return axis, ticks, without_overlaps(texts)
 
 
 class LossCurvesView(QWidget):
@@ -51,7 +72,7 @@ class LossCurvesView(QWidget):
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}  # the smoothed curve of each part (in the legend)
 
-        self.plot_widget = pg.PlotWidget(axisItems={"left": DecadeAxis("left")})
+        self.plot_widget = pg.PlotWidget(axisItems={"left": DecadeAxis("left"), "bottom": DecadeAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)  # the view follows the run (a drag on a projector is a mistake)
@@ -73,20 +94,32 @@ class LossCurvesView(QWidget):
         self.smoothing.setToolTip("exponential moving average: s_n = w s_{n-1} + (1 - w) loss_n (faint: raw loss)")
         self.smoothing.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
         self.smoothing_label = QLabel()
-        controls = QHBoxLayout()
-        controls.addWidget(self.log_scale)
-        controls.addSpacing(24)
-        controls.addWidget(QLabel("Smoothing"))
-        controls.addWidget(self.smoothing)
-        controls.addWidget(self.smoothing_label)
-        controls.addStretch(1)
+        smoothing_label = QLabel("Smoothing")
+        smoothing_label.setBuddy(self.smoothing)
+        self.smoothing.setAccessibleName("Smoothing")
+        self.log_scale.setAccessibleName("Log scale")
+        smoothing_row = QHBoxLayout()
+        for widget in (smoothing_label, self.smoothing, self.smoothing_label):
+            smoothing_row.addWidget(widget)
+        settings = QWidget()
+        self._settings_row = QBoxLayout(QBoxLayout.Direction.LeftToRight, settings)
+        self._settings_row.setContentsMargins(0, 0, 0, 0)
+        self._settings_row.addWidget(self.log_scale)
+        self._settings_row.addSpacing(24)
+        self._settings_row.addLayout(smoothing_row)
+        self._settings_row.addStretch(1)
+        # on a projector the settings fold away (one click: the plot is a corner there); normally always shown
+        self.settings = MoreSection("Curve settings", "log scale and smoothing of the loss curves")
+        self.settings.addWidget(settings)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(controls)
+        layout.addWidget(self.settings)
         layout.addWidget(self.plot_widget, 1)
 
-        # new points redraw at most redraw_hz times a second, on the trailing edge
-        self._schedule_redraw = throttled(self.redraw, int(1000 / redraw_hz), self)
+        # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
+        self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
+        self._describe_soon = qthrottled(self._describe, timeout=1000, parent=self)
+        self.plot_widget.setAccessibleName("Loss curves")
         self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
         self.log_scale.setChecked(True)
         self.apply_theme(NORMAL)
@@ -102,12 +135,14 @@ class LossCurvesView(QWidget):
         self._schedule_redraw()
 
     def clear(self) -> None:
-        """Forget every point (a new model); the curves themselves are kept and reused."""
+        """Forget every point and every loss part (a new model: its parts make the legend anew, so a diffusion
+        model after a VAE shows no reconstruction or KL)."""
         self._y_range = None
         for key in self.series:
-            self.series[key] = DecimatedSeries(self._capacity, self._smoothing)
-            self.curves[key].setData([], [])
-            self.raw_items[key].setData([], [])
+            self.legend.removeItem(self.curves[key])
+            self.plot.removeItem(self.curves[key])
+            self.plot.removeItem(self.raw_items[key])
+        self.series, self.curves, self.raw_items = {}, {}, {}
 
     def set_log_scale(self, on: bool) -> None:
         if self.log_scale.isChecked() != on:
@@ -154,7 +189,7 @@ class LossCurvesView(QWidget):
     def redraw(self) -> None:
         smoothing = self._smoothing > 0
         log = self.log_scale.isChecked()
-        last_step, lows, highs = 0.0, [], []
+        first_step, last_step, lows, highs = None, 0.0, [], []
         for key, series in self.series.items():
             steps, means, smooth = series.arrays()
             self.curves[key].setData(steps, smooth if smoothing else means)
@@ -164,6 +199,7 @@ class LossCurvesView(QWidget):
             shown = means[means > 0] if log else means
             if len(shown):
                 last_step = max(last_step, steps[-1])
+                first_step = steps[0] if first_step is None else min(first_step, steps[0])
                 lows.append(float(shown.min()))
                 highs.append(float(shown.max()))
         if lows:
@@ -171,10 +207,29 @@ class LossCurvesView(QWidget):
             if log:
                 lo, hi = np.log10(lo), np.log10(hi)
             self._y_range = y_range(lo, hi, self._y_range)
-            self.plot.setRange(xRange=x_range(last_step), yRange=self._y_range, padding=0)
+            self.plot.setRange(xRange=x_range(last_step, first_step), yRange=self._y_range, padding=0)
+            self._describe_soon()
+
+    def _describe(self) -> None:
+        """The plot's accessible description: each part's latest smoothed value (throttled to once a second)."""
+        parts = []
+        for key, series in self.series.items():
+            steps, _means, smooth = series.arrays()
+            if len(steps):
+                parts.append(f"{LABELS.get(key, key)} {smooth[-1]:.4g}")
+        last = max((int(s.arrays()[0][-1]) for s in self.series.values() if len(s.arrays()[0])), default=0)
+        self.plot_widget.setAccessibleDescription(f"Loss at step {last:,}: " + ", ".join(parts))
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
+        presenting = theme.presentation
+        self.setMinimumHeight(120 if presenting else 160)  # room for the plot under its axis text
+        self._settings_row.setDirection(QBoxLayout.Direction.TopToBottom if presenting
+                                        else QBoxLayout.Direction.LeftToRight)
+        self.settings.toggleButton().setVisible(presenting)
+        self.settings.setContentsMargins(0, 0, 0, 0)
+        self.settings.layout().setContentsMargins(0, 0, 0, 0)
+        self.settings.set_expanded(not presenting)
         self.plot_widget.setBackground(theme.plot_background)
         font = scaled_font(theme.plot_font_pt / theme.font_pt, theme=theme)
         label_style = {"color": theme.plot_foreground, "font-size": f"{theme.plot_font_pt:.0f}pt"}

@@ -16,8 +16,15 @@ def nice_ceiling(x: float) -> float:
 
 
 def x_range(last_step: float, first_step: float = 0.0) -> tuple[float, float]:
-    """From the first step to a round number past the last (1000, 2000, 5000 ...)."""
-    return first_step, max(first_step + 10.0, nice_ceiling(max(last_step, 1.0) * 1.02))
+    """From the first step shown (a round number at or below it) over a round span past the last: 0 .. 2000 for
+    a run from 0 to 1,500; 15,000 .. 15,500 for one continued from step 15,000 to 15,400 (not 0 .. 20,000)."""
+    first = float(first_step)
+    span = nice_ceiling(max(last_step - first, 1.0) * 1.02)
+    start = math.floor(first / span) * span if first > 0 else 0.0
+    while start + span < last_step * (1 + 1e-12):  # rounding the start down may leave the end short
+        span = nice_ceiling(span * 1.02)
+        start = math.floor(first / span) * span if first > 0 else 0.0
+    return start, max(start + 10.0, start + span)
 
 
 def y_range(lo: float, hi: float, current: tuple[float, float] | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from core.diffusion.frames import is_image_shape
 from gendiff_gui.diffusion.field_cache import (
@@ -23,7 +24,7 @@ from gendiff_gui.diffusion.views.field_controls import FieldControls
 from gendiff_gui.diffusion.views.plot_markers import PickedMarker, ProbeMarker
 from gendiff_gui.diffusion.views.quality_plot import QualityPlot
 from gendiff_gui.diffusion.views.step_controls import StepControls
-from gendiff_gui.widgets.collapsible import CollapsibleSection
+from gendiff_gui.widgets.more_section import MoreSection
 
 PROBE_LONGEST_CELLS = 3.0  # the probe's arrow, drawn at the grid's scale, is cut at this many cells
 PICK_RADIUS = 0.04  # of the plot's width: a click this close to the probe's cross drags it instead of picking
@@ -45,11 +46,11 @@ class InspectTools(QObject):
         self.stepping = StepControls()
         self.quality = QualityPlot()
         controls = panel.controls
-        self.fields_section = controls.add_section(CollapsibleSection(
+        self.fields_section = controls.add_section(_section(
             "Fields and probe", self.fields, "switch the arrows between the three fields of the network; probe a point"))
-        self.step_section = controls.add_section(CollapsibleSection(
+        self.step_section = controls.add_section(_section(
             "Step mode", self.stepping, "advance the reverse process one step at a time and see its formula"))
-        self.quality_section = controls.add_section(CollapsibleSection(
+        self.quality_section = controls.add_section(_section(
             "Quality against steps", self.quality, "how close each sampler's samples are to the data, per step count"))
         view = panel.particles[0]
         self.probe = ProbeMarker(view.box, parent=self)
@@ -247,3 +248,10 @@ class InspectTools(QObject):
             return  # a newer sweep is under way
         self.quality.set_running(False)
         self.quality.set_note("" if completed else "failed" if self._sweep_failed else "cancelled")
+
+
+def _section(title: str, content: QWidget, tip: str) -> MoreSection:
+    """`content` folded under `title` (the one collapsible section of the window, widgets/more_section.py)."""
+    section = MoreSection(title, tip)
+    section.addWidget(content)
+    return section

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from core.diffusion.runs import SAMPLE, RunSpec
 from gendiff_gui.diffusion.exports import GifRecorder, StageExports
@@ -43,8 +43,8 @@ TRAIL_FRAMES = 40  # ... over their last 40 kept frames (a whole DDPM path is a 
 
 
 class _ControlsArea(QScrollArea):
-    """A scroll area that asks for its widget's whole width (plus a vertical scroll bar), so it only scrolls
-    sideways when the window is narrower than the controls."""
+    """A scroll area that asks for its widget's whole width (plus a vertical scroll bar) and height, so it only
+    scrolls when the window is smaller than the controls."""
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint()
@@ -52,7 +52,13 @@ class _ControlsArea(QScrollArea):
         if widget is None:
             return hint
         extra = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
-        return QSize(widget.minimumWidth() + extra, hint.height())
+        return QSize(widget.minimumWidth() + extra, widget.sizeHint().height() + 2 * self.frameWidth())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The controls re-laid out (rows shown or hidden, More opened, a new font): ask for their new height."""
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(obj, event)
 
 
 class DiffusionPanel(QWidget):
@@ -95,7 +101,7 @@ class DiffusionPanel(QWidget):
         side.setMinimumWidth(120)
         self._side = side
         watch = QWidget()
-        top = QHBoxLayout()
+        self._top_row = top = QHBoxLayout()
         top.addWidget(self.stage, 1)
         top.addWidget(side)
         page = QVBoxLayout(watch)
@@ -106,7 +112,8 @@ class DiffusionPanel(QWidget):
         self.tabs = CurrentPageTabs()
         self.tabs.addTab(watch, "Watch diffusion")
         self.tabs.addTab(self.canvas, "Draw your data")
-        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.tabs.tabBar().setAccessibleName("Diffusion pages")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
@@ -171,6 +178,36 @@ class DiffusionPanel(QWidget):
             view.apply_theme(theme)
         self.scrubber.apply_theme(theme)
         self.canvas.apply_theme(theme)
+
+    def main_picture(self) -> list[QWidget]:
+        """The picture the class looks at: the particles' square, or the x_t and x̂₀ grids."""
+        if self.runs.is_image:
+            return [self.grids[0].x_t.view, self.grids[0].x0.view]
+        return [self.particles[0].canvas]
+
+    def place_side(self, layout) -> None:
+        """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
+        policy = QSizePolicy.Policy
+        if layout is None:
+            self._side.setSizePolicy(policy.Preferred, policy.Preferred)
+            self._top_row.addWidget(self._side)
+        else:
+            self._side.setSizePolicy(policy.Preferred, policy.Maximum)  # its height; the loss corner the rest
+            layout.insertWidget(min(1, layout.count()), self._side)
+
+    def play_pause(self) -> bool:
+        """Space in the window: the timeline plays or pauses (False on the drawing tab or without a model)."""
+        if self.tabs.currentIndex() != 0 or not self.has_model:
+            return False
+        self.scrubber.toggle_play()
+        return True
+
+    def step_frames(self, delta: int) -> bool:
+        """Page Up / Down in the window: one kept frame back or on (False when there is no timeline on screen)."""
+        if self.tabs.currentIndex() != 0 or not self.scrubber.count:
+            return False
+        self.scrubber.step(delta)
+        return True
 
     def exportable_plots(self) -> dict[str, object]:
         """What File > Export plot offers (Save frame… exports the whole stage, titles and captions included)."""

@@ -62,6 +62,11 @@ class LatentLayout(QWidget):
         self._split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.tabs)
+        self._column = QSplitter(Qt.Orientation.Vertical)  # presentation: beside the map, the rest in a column
+        self._column.setChildrenCollapsible(False)
+        split.addWidget(self._column)
+        self._column.hide()
+        self._presenting = False
         split.setStretchFactor(0, 3)  # the map is the lesson: it gets most of the height
         split.setStretchFactor(1, 1)
         self._user_sized = False  # the user dragged a divider: their sizes stay
@@ -88,13 +93,48 @@ class LatentLayout(QWidget):
             self._apportion()
 
     def _apportion(self) -> None:
-        """Map : manifold : side column = 5 : 4 : 3 of the width, and the map row about 3/4 of the height."""
+        """Normal: map : manifold : side column = 5 : 4 : 3 of the width, the map row about 3/4 of the height.
+        Presentation: the map as the largest square that leaves 30 % of the width to the column beside it."""
+        if self._presenting:
+            w, h = self._split.width(), self._split.height()
+            if min(w, h) < 100:
+                return  # not laid out yet: the resize to come apportions
+            side = min(h, w - max(self._column.minimumSizeHint().width(), int(0.3 * w)))
+            self._split.setSizes([side, w - side])
+            ch, cw = self._column.height(), self._column.width()
+            self._column.setSizes([ch * 2 // 5, ch - ch * 2 // 5])
+            self._top.setSizes([cw // 2, cw - cw // 2])
+            return
         w, h = self._top.width(), self._split.height()
         self._top.setSizes([5 * w // 12, 4 * w // 12, 3 * w // 12])
-        self._split.setSizes([int(0.72 * h), h - int(0.72 * h)])
+        self._split.setSizes([int(0.72 * h), h - int(0.72 * h), 0])
+
+    def _arrange(self, presenting: bool) -> None:
+        """Normal: the map row (map, manifold, tiles) above the tabs. Presentation: the map, and beside it a column
+        with the manifold and the tiles above the tabs (the map gets the height of the screen)."""
+        if presenting == self._presenting:
+            return
+        self._presenting = presenting
+        if presenting:
+            self._split.setOrientation(Qt.Orientation.Horizontal)
+            self._split.insertWidget(0, self.map)
+            self._column.addWidget(self._top)
+            self._column.addWidget(self.tabs)
+            self._column.show()
+        else:
+            self._top.insertWidget(0, self.map)
+            self._split.insertWidget(0, self._top)
+            self._split.insertWidget(1, self.tabs)
+            self._column.hide()
+            self._split.setOrientation(Qt.Orientation.Vertical)
+
+    def main_picture(self) -> list[QWidget]:
+        """The picture the class looks at: the latent map's plot."""
+        return [self.map.canvas]
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         """The main window's hook after it changed the application's look: fonts and sizes follow its font."""
+        self._arrange(theme.presentation)  # first: moving widgets to another parent re-resolves their fonts
         for widget in (self.prior_button, self.fit_button, self.tabs, self.tabs.tabBar(), self.status):
             widget.setFont(scaled_font(1.0))
         for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,

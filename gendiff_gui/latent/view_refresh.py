@@ -214,12 +214,16 @@ class LatentViews(LatentLayout):
         codes = self._plane.to_latent(grid_points(extent, rows, cols))
         images = np.zeros((len(codes), *self._x_map.shape[-2:]), np.float32)
 
+        def current() -> bool:  # steps planned for the previous model (another latent size) do nothing
+            return self._net is not None and codes.shape[1] == self._plane.d
+
         def decode(start: int) -> None:
-            if self._net is not None:
+            if current():
                 images[start: start + chunk] = self._decode(codes[start: start + chunk])
 
         def show() -> None:
-            self.manifold.set_grid(images.reshape(rows, cols, *images.shape[1:]), extent)
+            if current():
+                self.manifold.set_grid(images.reshape(rows, cols, *images.shape[1:]), extent)
 
         return [lambda s=s: decode(s) for s in range(0, len(codes), chunk)] + [show]
 

@@ -8,13 +8,13 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePol
 
 from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
 
-TITLE_SCALE, FORMULA_SCALE, IDEA_SCALE = 1.15, 1.6, 1.0  # of the theme's font: 20 pt presentation -> 32 pt formula
+TITLE_SCALE, FORMULA_SCALE, IDEA_SCALE, NOTE_SCALE = 1.15, 1.6, 1.0, 0.85  # of the theme's font: 20 pt presentation -> 32 pt formula
 STYLE = """
 #lessonCaption { background: #EEF4FB; border-left: 6px solid $accent; border-radius: 3px; }
 #lessonCaption QLabel { color: #000000; font-size: ${idea}pt; }
 #lessonCaption QLabel#lessonFormula { font-size: ${formula}pt;
     font-family: 'DejaVu Serif', 'Cambria Math', 'STIX Two Math', serif; }
-#lessonCaption QLabel#lessonNote { color: #8A3A00; font-style: italic; }
+#lessonCaption QLabel#lessonNote { color: #7A3300; font-style: italic; font-size: ${note}pt; }
 """  # black on a pale accent; sizes: see themed_style_sheet
 TITLE_STYLE = "font-size: ${title}pt; font-weight: bold;"
 
@@ -58,28 +58,52 @@ class LessonCaption(QFrame):
         self.close_button.setAutoRaise(True)
         self.close_button.setToolTip("Hide the caption (the Lessons menu brings it back)")
         for button in (self.previous, self.next, self.all, self.close_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the window's (train / play)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches them; Space stays the window's (key_router)
         self.previous.clicked.connect(self.previous_requested)
         self.next.clicked.connect(self.next_requested)
         self.all.clicked.connect(self.all_requested)
         self.close_button.clicked.connect(self.hide)
         self._source = ("", "")
+        self._narrow = False
+        self._theme = NORMAL
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(12, 6, 6, 6)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(2)
-        grid.addWidget(self.title, 0, 0)
-        grid.addWidget(self.formula, 1, 0)
-        grid.addWidget(self.idea, 2, 0)
-        grid.addWidget(self.note, 3, 0)
-        grid.addWidget(self.previous, 0, 1)
-        grid.addWidget(self.next, 0, 2)
-        grid.addWidget(self.all, 1, 1, 1, 2, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(0, 1)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(12, 6, 6, 6)
+        self._grid.setVerticalSpacing(2)
+        self.set_narrow(False)
+        for label, name in ((self.title, "Lesson"), (self.formula, "Formula"), (self.idea, "Idea"),
+                            (self.note, "Note")):
+            label.setAccessibleName(name)
+        for button, name in ((self.previous, "Previous lesson"), (self.next, "Next lesson"),
+                             (self.all, "All lessons"), (self.close_button, "Hide the caption")):
+            button.setAccessibleName(name)
         self.apply_theme(NORMAL)
         self.hide()
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Wide (a banner over the views: the buttons on the right) or narrow (a side column: the buttons in a row
+        under the text)."""
+        self._narrow = narrow
+        self.setSizePolicy(QSizePolicy.Policy.Preferred,
+                           QSizePolicy.Policy.Maximum if narrow else QSizePolicy.Policy.Preferred)
+        self.set_note(self.note.text())
+        self.apply_theme(self._theme)
+        grid = self._grid
+        for row, label in enumerate((self.title, self.formula, self.idea, self.note)):
+            grid.addWidget(label, row, 0, 1, 4 if narrow else 1)
+        if narrow:
+            for col, button in enumerate((self.previous, self.next, self.all, self.close_button)):
+                grid.addWidget(button, 4, col)
+            grid.setColumnStretch(0, 0)
+            grid.setColumnStretch(2, 1)
+        else:
+            grid.addWidget(self.previous, 0, 1)
+            grid.addWidget(self.next, 0, 2)
+            grid.addWidget(self.all, 1, 1, 1, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(2, 0)
+        grid.setHorizontalSpacing(6 if narrow else 16)
 
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)
@@ -90,9 +114,13 @@ class LessonCaption(QFrame):
         self.show()
 
     def set_note(self, note: str) -> None:
-        """A line under the idea (the model is loading, missing, partly trained ...); '' hides it."""
+        """A line under the idea (the model is loading, missing, partly trained ...); '' hides it. Narrow (the
+        presentation side column, short of height), the note is the title's tooltip and accessible description."""
         self.note.setText(note)
-        self.note.setVisible(bool(note))
+        narrow = self._narrow
+        self.note.setVisible(bool(note) and not narrow)
+        self.title.setToolTip(note if narrow else "")
+        self.title.setAccessibleDescription(note)
 
     def set_navigation(self, has_previous: bool, has_next: bool) -> None:
         self.previous.setEnabled(has_previous)
@@ -105,7 +133,10 @@ class LessonCaption(QFrame):
 
     def apply_theme(self, theme: Theme) -> None:
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
-        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE))
-        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE))
+        self._theme = theme
+        narrow = 0.95 if self._narrow else 1.0  # the side column: a little smaller (still 1.5x the text)
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE * narrow,
+                                              note=NOTE_SCALE))
+        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow))
         for arrow in (self.previous, self.next):
-            arrow.setMaximumWidth(round(theme.font_pt * 4.5))
+            arrow.setMaximumWidth(round(theme.font_pt * (3.5 if theme.presentation else 4.5)))

@@ -1,4 +1,7 @@
-"""The window's actions, menus and toolbar (File, Training, View), with their shortcuts; no behaviour here."""
+"""The window's actions, menus and toolbar (File, Training, View), with their shortcuts; no behaviour here.
+
+The one mechanism for the window's keys: an action with a shortcut, added to the window (so it works with the
+menu bar hidden); shell/key_router.py makes Space and Page Up/Down reach them from any control."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ class Actions:
     stop: QAction
     reset: QAction
     toggle: QAction
+    previous_frame: QAction
+    next_frame: QAction
     presentation: QAction
     leave_presentation: QAction
     log_scale: QAction
@@ -63,7 +68,12 @@ def create_actions(window: QMainWindow) -> Actions:
         pause=_action(window, "Pause", None, "Pause training (keeps the optimiser state)", sp.SP_MediaPause),
         stop=_action(window, "Stop", None, "End the run (the weights are kept; Train continues)", sp.SP_MediaStop),
         reset=_action(window, "Reset", None, "A fresh model from the panel's settings", sp.SP_BrowserReload),
-        toggle=_action(window, "Train / pause", key.Key_Space, "Start, pause or resume training"),
+        toggle=_action(window, "Play / pause", key.Key_Space,
+                       "Play or pause what is on screen: the timeline in a diffusion view, training elsewhere"),
+        previous_frame=_action(window, "Previous frame or lesson", key.Key_PageUp,
+                               "One frame back on the timeline, else the previous lesson (a presenter's clicker)"),
+        next_frame=_action(window, "Next frame or lesson", key.Key_PageDown,
+                           "One frame on along the timeline, else the next lesson (a presenter's clicker)"),
         presentation=_action(window, "&Presentation mode", key.Key_F11,
                              "Full screen, large and contrasted, for a projector"),
         leave_presentation=_action(window, "Leave presentation mode", key.Key_Escape),
@@ -88,7 +98,7 @@ def create_actions(window: QMainWindow) -> Actions:
         else:
             file_menu.addAction(item)
     training = menu.addMenu("&Training")
-    for action in (a.train, a.pause, a.stop, a.reset, a.toggle):
+    for action in (a.train, a.pause, a.stop, a.reset, a.toggle, a.previous_frame, a.next_frame):
         training.addAction(action)
     view = menu.addMenu("&View")
     view.addAction(a.presentation)
@@ -98,6 +108,7 @@ def create_actions(window: QMainWindow) -> Actions:
     bar = a.toolbar
     bar.setObjectName("trainingToolbar")
     bar.setMovable(False)
+    bar.setAccessibleName("Training toolbar")
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     bar.setIconSize(QSize(22, 22))
     for action in (a.train, a.pause, a.stop, a.reset):
@@ -106,6 +117,7 @@ def create_actions(window: QMainWindow) -> Actions:
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     bar.addWidget(spacer)
     a.title.setObjectName("experimentTitle")
+    a.title.setAccessibleName("Model on screen")
     bar.addWidget(a.title)
     bar.addSeparator()
     bar.addAction(a.presentation)

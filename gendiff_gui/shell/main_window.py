@@ -7,6 +7,11 @@ styles the application (`widgets.theme.style_application(app, theme)`) and calls
 (a SnapshotModel, session/snapshots.py: `experiment_ready(experiment)` for a new model, `updated(config,
 snapshot)` for new weights). Background work is a `session.jobs.Job`: the session owns its build and training
 jobs; any other (a view's sampling, the start-up prefetch) is handed to `track_job`.
+Presentation mode (`set_presentation`): full screen, the views beside a side column that holds the lesson caption,
+the view's own side controls (a view's optional `place_side(layout | None)` hook moves them there and back) and the
+loss curves as a corner, so the view's `main_picture()` widgets get the screen's height. Keys: Space plays or pauses
+what is on screen (a view's optional `play_pause() -> bool`, else training), Page Up / Down step frames (a view's
+`step_frames(delta) -> bool`) or lessons; shell/key_router.py lets them through from any control.
 Closing: every job (the session's and the tracked ones) is asked to stop, then waited for (at most 1.5 s in all),
 then the window closes (the application's once-per-process torch warm-up is no job of the window's: not waited for).
 """
@@ -16,7 +21,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter,
                                QVBoxLayout, QWidget)
@@ -29,6 +34,7 @@ from gendiff_gui.session import training_session as session_states
 from gendiff_gui.lessons import runner as lesson_runner
 from gendiff_gui.shell import own_data, session_files
 from gendiff_gui.shell.actions import create_actions
+from gendiff_gui.shell.key_router import KeyRouter
 from gendiff_gui.shell.experiment_panel import ExperimentPanel
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.widgets.message_bar import MessageBar
@@ -38,6 +44,7 @@ from gendiff_gui.shell.status import TrainingStatus
 from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
 from gendiff_gui.shell.family_views import install_views
 from gendiff_gui.curves.loss_curves import LossCurvesView
+from gendiff_gui.widgets.tab_order import set_screen_tab_order
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
@@ -85,11 +92,18 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 1)  # the views are the lesson; the curves a strip below them
         self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
-        self.loss_curves.setMinimumHeight(160)  # the plot keeps some height under presentation-size axis text
         # An explicit minimum, not the sum of the panels' own (up to 650 px with presentation fonts): on a screen
         # lower than the window would want, a view's bottom row is cut off instead of the whole window running
         # off the screen with the loss curves and the status bar.
         self.view_tabs.setMinimumHeight(240)
+        self.side_column = QWidget()  # presentation mode: caption, the view's controls, the loss curves
+        self.side_column.setObjectName("presentationSide")
+        side = QVBoxLayout(self.side_column)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addStretch(1)  # the room the loss curves take once shown (stretch 100), before: below the rest
+        self.splitter.addWidget(self.side_column)
+        self.side_column.hide()
+        self._side_owner: QWidget | None = None  # the view whose controls are in the side column
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -98,12 +112,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.commands = create_actions(self)
+        self.keys = KeyRouter(self)
         self.status = TrainingStatus(self.statusBar())
         self._connect()
         install_views(self)
         self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (lessons/runner.py)
         self.session_files = session_files.install(self)  # File > Save / Open session, autosave, crash offer
         self.own_data = own_data.install(self)  # File > Train on a folder / points file, and such drops
+        self.lessons.lesson_opened.connect(lambda _number: self._arrange())  # a new caption, new controls
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
@@ -138,6 +154,9 @@ class MainWindow(QMainWindow):
             self.view_tabs.setTabVisible(index, visible)
             any_visible |= visible
         self.view_tabs.setVisible(any_visible)
+        shown = sum(self.view_tabs.isTabVisible(i) for i in range(self.view_tabs.count()))
+        self.view_tabs.tabBar().setVisible(shown > 1)  # one view: its tab says nothing
+        self._arrange()
 
     def exportable_plots(self) -> dict[str, object]:
         plots = dict(self.loss_curves.exportable_plots())
@@ -156,7 +175,10 @@ class MainWindow(QMainWindow):
         a.pause.triggered.connect(s.pause)
         a.stop.triggered.connect(s.stop)
         a.reset.triggered.connect(self.reset)
-        a.toggle.triggered.connect(self.toggle_training)
+        a.toggle.triggered.connect(self.play_pause)
+        a.previous_frame.triggered.connect(lambda: self.step_frames(-1))
+        a.next_frame.triggered.connect(lambda: self.step_frames(+1))
+        self.view_tabs.currentChanged.connect(lambda _i: self._arrange())
         a.presentation.toggled.connect(self.set_presentation)
         a.leave_presentation.triggered.connect(lambda: self.set_presentation(False))
         a.log_scale.setChecked(self.loss_curves.log_scale.isChecked())
@@ -170,8 +192,9 @@ class MainWindow(QMainWindow):
         s.message.connect(self.show_message)
 
     def show_message(self, level: str, text: str) -> None:
-        """In the message bar; information that would hide an error goes to the status bar instead."""
-        if not self.messages.show_message(level, text):
+        """In the message bar; information that would hide an error, and any information in presentation mode
+        (the picture keeps the room), goes to the status bar instead."""
+        if (self.presenting and level == "info") or not self.messages.show_message(level, text):
             self.statusBar().showMessage(text, 8000)
 
     def _on_progress(self, progress) -> None:
@@ -181,11 +204,15 @@ class MainWindow(QMainWindow):
 
     def _show_loss_curves(self, on: bool) -> None:
         """Show or hide the loss curves under the views; shown again, they get back the share they had (a third
-        of the height at first), not the sliver a splitter leaves a widget that reappears."""
+        of the height at first), not the sliver a splitter leaves a widget that reappears (in presentation mode
+        they are the side column's corner: only shown or hidden)."""
         if on != self.loss_curves.isHidden():
             return
+        if self.presenting:
+            self.loss_curves.setVisible(on)
+            return
         if not on:
-            sizes = self.splitter.sizes()
+            sizes = self.splitter.sizes()[:2]
             if min(sizes) > 0:  # both shown: a split worth keeping (not the views' absence before a first model)
                 self._curves_split = sizes
             self.loss_curves.hide()
@@ -193,9 +220,9 @@ class MainWindow(QMainWindow):
         self.loss_curves.show()
         total = sum(self.splitter.sizes())
         if self._curves_split:
-            self.splitter.setSizes(self._curves_split)
+            self.splitter.setSizes([*self._curves_split, 0])
         elif total > 0:
-            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
+            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3, 0])
 
     def _on_experiment(self, config: ExperimentConfig) -> None:
         self.loss_curves.clear()
@@ -239,6 +266,26 @@ class MainWindow(QMainWindow):
     def train(self) -> None:
         self.messages.dismiss()  # a new action: the last error has been read
         self.session.train(self.panel.config())
+
+    def current_view(self) -> QWidget | None:
+        return self.view_tabs.currentWidget() if self.view_tabs.isVisible() else None
+
+    def main_picture(self) -> list[QWidget]:
+        """The widgets of the picture the lesson is about (the current view's `main_picture()` hook)."""
+        hook = getattr(self.current_view(), "main_picture", None)
+        return list(hook()) if hook is not None else []
+
+    def play_pause(self) -> None:
+        """Space: the current view plays or pauses what it shows (its `play_pause()` hook), else training."""
+        hook = getattr(self.current_view(), "play_pause", None)
+        if hook is None or not hook():
+            self.toggle_training()
+
+    def step_frames(self, delta: int) -> None:
+        """Page Up / Down: the current view steps its frames (`step_frames(delta)` hook), else the lessons."""
+        hook = getattr(self.current_view(), "step_frames", None)
+        if hook is None or not hook(delta):
+            self.lessons.step(delta)
 
     def toggle_training(self) -> None:
         """Space: pause, resume or start."""
@@ -289,15 +336,21 @@ class MainWindow(QMainWindow):
             menu.addAction(f"{name}…").triggered.connect(lambda _=False, n=name: self.export_plot(n))
 
     # ----- presentation mode -----
-    def set_presentation(self, on: bool) -> None:
+    def set_presentation(self, on: bool, screen: QSize | None = None) -> None:
+        """Presentation mode on or off; `screen`: the size of the screen to fill instead of the window's own
+        (tests and benchmarks emulate a projector with it; the window then takes that geometry, not full screen)."""
         if on == self.presenting:
             return
         self.presenting = on
+        height = screen.height() if screen is not None else self.screen().availableGeometry().height()
         if on:
             self._normal_layout = (self.saveGeometry(), self.saveState())
             self.panel_dock.hide()
             self.menuBar().hide()
-            self.showFullScreen()
+            if screen is not None:
+                self.setGeometry(QRect(self.geometry().topLeft(), screen))
+            else:
+                self.showFullScreen()
         else:
             self.showNormal()
             self.menuBar().show()
@@ -306,9 +359,53 @@ class MainWindow(QMainWindow):
                 self.restoreState(self._normal_layout[1])
         self.commands.presentation.setChecked(on)
         self.commands.leave_presentation.setEnabled(on)
-        self.set_theme(presentation_for(self.screen().availableGeometry().height()) if on else NORMAL)
-        # Space must reach the window, not a form widget
-        (self.loss_curves.plot_widget if self.loss_curves.isVisible() else self.view_tabs).setFocus()
+        self.set_theme(presentation_for(height) if on else NORMAL)
+        self._arrange()
+        self.view_tabs.setFocus()
+
+    def _arrange(self) -> None:
+        """Normal: the views above the loss curves, the caption on top. Presentation: the views beside a side
+        column with the caption, the current view's side controls and the loss curves."""
+        caption = self.lessons.caption if hasattr(self, "lessons") else None
+        view = self.current_view() if self.presenting else None
+        if self._side_owner is not None and self._side_owner is not view:
+            self._side_owner.place_side(None)  # its controls go home
+            self._side_owner = None
+        side = self.side_column.layout()
+        if self.presenting:
+            if caption is not None and caption.parentWidget() is not self.side_column:
+                side.insertWidget(0, caption)
+                caption.set_narrow(True)
+            if view is not None and hasattr(view, "place_side") and self._side_owner is None:
+                view.place_side(side)
+                self._side_owner = view
+            if self.loss_curves.parentWidget() is not self.side_column:
+                side.insertWidget(side.count() - 1, self.loss_curves, 100)
+            self.splitter.setOrientation(Qt.Orientation.Horizontal)
+            side_px = self.side_width()
+            self.side_column.setFixedWidth(side_px)  # what it holds wraps; the views keep the rest
+            self.side_column.show()
+            self.splitter.setSizes([max(self.splitter.width(), 400) - side_px, side_px])
+            QTimer.singleShot(0, self._order_tabs)  # once the new layout has placed the widgets
+        else:
+            if caption is not None and caption.parentWidget() is self.side_column:
+                self.centralWidget().layout().insertWidget(0, caption)
+                caption.set_narrow(False)
+            if self.loss_curves.parentWidget() is self.side_column:
+                self.splitter.insertWidget(1, self.loss_curves)
+            self.side_column.hide()
+            self.side_column.setMinimumWidth(0)
+            self.side_column.setMaximumWidth(16777215)
+            self.splitter.setOrientation(Qt.Orientation.Vertical)
+
+    def _order_tabs(self) -> None:
+        """Tab follows the screen: the toolbar, the views (row by row), then the side column."""
+        set_screen_tab_order([self.commands.toolbar, self.view_tabs, self.side_column])
+
+    def side_width(self) -> int:
+        """The presentation side column: the width of 22 characters of the theme's font, at least a quarter of
+        the window (the view's controls, the caption and a corner of loss curves)."""
+        return max(self.width() // 4, round(self.theme.font_pt * 22))
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

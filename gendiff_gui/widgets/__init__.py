@@ -1,2 +1,2 @@
 """Small shared widgets and looks: theme and fonts, image tiles, tabs, spin box, message bar, drops, plot export,
-call pacing (throttle, debounce)."""
+the one collapsible "More" section, the layout audit."""

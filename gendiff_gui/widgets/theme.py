@@ -15,6 +15,7 @@ LOSS_COLORS = {
     "denoise": "#007A55",
 }
 EXTRA_COLORS = ("#A0307A", "#B07800", "#4B3C9E", "#5A5A5A")
+FOCUS_COLOR = "#0050A0"  # the focus ring (and the latent map's keyboard cursor)
 
 
 @dataclass(frozen=True)
@@ -130,4 +131,16 @@ def style_application(app: QApplication, theme: Theme) -> None:
     app.setPalette(palette(theme))
     app.setFont(scaled_font(theme=theme))
     box = round(theme.font_pt * 1.3)  # check boxes and radio buttons grow with the text
-    app.setStyleSheet(f"QCheckBox::indicator {{ width: {box}px; height: {box}px; }}")
+    app.setStyleSheet(f"QCheckBox::indicator {{ width: {box}px; height: {box}px; }}\n" + focus_ring(theme))
+
+
+FOCUS_TYPES = ("QPushButton", "QToolButton", "QCheckBox", "QComboBox", "QAbstractSpinBox", "QSlider",
+               "QListWidget", "QTabBar")
+
+
+def focus_ring(theme: Theme) -> str:
+    """The keyboard focus, visible: a solid accent border on the focused control (the accent against the white
+    window is about 8:1, over WCAG 2.4.7 / 1.4.11's 3:1); 3 px wide on a projector, 2 px otherwise."""
+    width = 3 if theme.presentation else 2
+    selectors = ", ".join(f"{name}:focus" for name in FOCUS_TYPES)
+    return f"{selectors} {{ border: {width}px solid {FOCUS_COLOR}; border-radius: 3px; }}"

@@ -94,6 +94,7 @@ class DrawCanvas(QWidget):
         self.brush.setRange(1, 30)
         self.brush.setValue(round(DEFAULT_RADIUS * 100))
         self.brush.setToolTip("Brush radius")
+        self.brush.setAccessibleName("Brush radius")
         self.brush_label = QLabel("Brush")
         self.count = QLabel("")
         self.train_button = QPushButton("Train on this drawing")

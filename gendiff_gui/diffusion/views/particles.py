@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from superqt.utils import qthrottled
 from pyqtgraph.Qt import internals
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEngine, QPixmap
@@ -129,6 +130,9 @@ def _faint_lut() -> np.ndarray:
     return (white + ramp ** 0.6 * (np.array(DATA_COLOR) - white)).astype(np.uint8)
 
 
+DESCRIBE_MS = 500  # the accessible description follows the particles at most twice a second
+
+
 class SquareHolder(QWidget):
     """Holds one widget as the largest square that fits, centred."""
 
@@ -191,6 +195,8 @@ class ParticlesView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(SquareHolder(self.canvas), 1)
+        self.canvas.setAccessibleName("Particles")
+        self._describe_soon = qthrottled(self._describe, timeout=DESCRIBE_MS, parent=self)
         self.apply_theme(NORMAL)
 
     # ----- numpy in -----
@@ -218,6 +224,13 @@ class ParticlesView(QWidget):
 
     def set_particles(self, xy: np.ndarray) -> None:
         self.cloud.set_points(xy)
+        self._describe_soon()
+
+    def _describe(self) -> None:
+        """The accessible description, e.g. "2,000 particles, spread 1.42; t = 120 · DDPM" (throttled)."""
+        xy = self.cloud.points()
+        spread = float(np.sqrt(np.mean(np.sum((xy - xy.mean(0)) ** 2, axis=1)))) if len(xy) else 0.0
+        self.canvas.setAccessibleDescription(f"{len(xy):,} particles, spread {spread:.2f}; {self.title.text()}")
 
     def set_trails(self, paths: np.ndarray | None) -> None:
         """paths (k, m, 2): the positions of k tracked particles over the m frames so far (None: no trails)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from core.image_grid import grid_columns
 from gendiff_gui.widgets.image_tile import ImageTile
@@ -11,6 +12,7 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 X_T_CAPTION = "x_t: the samples now"
 X0_CAPTION = "x̂₀: what the denoiser believes the noise hides"
+SAFE_FLASH_MS = 334  # presentation mode: at most 3 new noise pictures a second (WCAG 2.3.1, three flashes)
 
 
 class SampleGridView(QWidget):
@@ -31,9 +33,15 @@ class SampleGridView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addLayout(row, 1)
+        self._presenting = False
+        self._pending: tuple[np.ndarray, np.ndarray] | None = None
+        self._show_pending = qthrottled(self._draw_pending, timeout=SAFE_FLASH_MS, leading=True, parent=self)
+        self.x_t.setAccessibleName("Samples x_t")
+        self.x0.setAccessibleName("Predicted x0")
         self.apply_theme(NORMAL)
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
+        self._presenting = theme.presentation
         self.title.setFont(scaled_font(1.05, bold=True))
         self.x_t.apply_theme(theme)
         self.x0.apply_theme(theme)
@@ -46,9 +54,26 @@ class SampleGridView(QWidget):
         self.x0.set_caption(x0)
 
     def set_frame(self, x_t: np.ndarray, x0_pred: np.ndarray) -> None:
+        """Show x_t beside x̂₀; in presentation mode at most three new pictures a second (the newest wins), so
+        noise never flashes faster than WCAG 2.3.1 allows."""
         x_t = np.asarray(x_t).reshape(-1, *np.shape(x_t)[-2:])
         x0_pred = np.asarray(x0_pred).reshape(-1, *np.shape(x0_pred)[-2:])
+        if not self._presenting:
+            self._draw(x_t, x0_pred)
+            return
+        self._pending = (x_t, x0_pred)
+        self._show_pending()
+
+    def _draw_pending(self) -> None:
+        if self._pending is not None:
+            self._draw(*self._pending)
+            self._pending = None
+
+    def _draw(self, x_t: np.ndarray, x0_pred: np.ndarray) -> None:
         cols = grid_columns(len(x_t))
+        text = f"{len(x_t)} images x_t beside their predicted x0"
+        if text != self.accessibleDescription():  # a string compare per frame, an accessibility event per change
+            self.setAccessibleDescription(text)
         self.x_t.set_images(x_t, cols=cols)
         self.x0.set_images(x0_pred, cols=cols)
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from gendiff_gui.widgets.more_section import MoreSection
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 SAMPLE, FORWARD = "sample", "forward"
@@ -27,7 +28,7 @@ def _combo(tip: str, items: tuple[tuple[str, object], ...] = ()) -> QComboBox:
     for text, data in items:
         box.addItem(text, data)
     box.setToolTip(tip)
-    box.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and the arrows stay the scrubber's
+    box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the focus (and the arrows) alone
     return box
 
 
@@ -100,27 +101,46 @@ class SamplingControls(QWidget):
         self.frame_button.setToolTip("the frame on screen as PNG or SVG")
         self.gif_button = QPushButton("Save GIF…")
         self.gif_button.setToolTip("the whole run as an animated GIF")
+        self.resample_button.setToolTip("draw a new x_T (the same settings, the next seed's noise)")
+        self.trails.setToolTip("the paths of a few particles over their last frames")
         for button in (self.denoise_button, self.resample_button, self.frame_button, self.gif_button,
                        self.compare, self.trails, self.field, self.follow):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the focus alone
+        for widget, name in ((self.mode, "Mode"), (self.sampler, "Sampler"), (self.steps, "Steps"),
+                             (self.eta, "DDIM eta"), (self.label, "Class"), (self.guidance, "Guidance w"),
+                             (self.count, "Samples"), (self.seed, "Seed"), (self.sampler_b, "Second sampler"),
+                             (self.steps_b, "Steps of the second sampler"), (self.item, "Test image"),
+                             (self.source, "Source of x0")):
+            widget.setAccessibleName(name)
         self._layout()
         self._wire()
         self.show_relevant()
 
     def _layout(self) -> None:
-        form = self._form = QFormLayout()
+        """What a lesson uses on top (mode, sampler, steps, class and guidance, what to show, the run buttons);
+        samples, seed, the second sampler, the test image and the exports under More."""
+        self.run_settings = QWidget()  # the sampler: on top normally, under More on a projector (set by the lesson)
+        form = QFormLayout(self.run_settings)
+        form.setContentsMargins(0, 0, 0, 0)
         for label, widget in (("Mode", self.mode), ("Sampler", self.sampler), (self.steps_label, self.steps),
-                              (self.eta_label, self.eta), ("Class", self.label), (self.guidance_label, self.guidance),
-                              ("Samples", self.count), ("Seed", self.seed)):
+                              (self.eta_label, self.eta)):
             form.addRow(label, widget)
-        form.addRow(self.compare)
+        class_form = QFormLayout()
+        for label, widget in (("Class", self.label), (self.guidance_label, self.guidance)):
+            class_form.addRow(label, widget)
+        more_form = QFormLayout()
+        more_form.addRow("Samples", self.count)
+        more_form.addRow("Seed", self.seed)
+        more_form.addRow(self.compare)
         self.pair = QWidget()
         pair = QHBoxLayout(self.pair)
         pair.setContentsMargins(0, 0, 0, 0)
         pair.addWidget(self.sampler_b, 1)
         pair.addWidget(self.steps_b)
-        form.addRow("", self.pair)
-        form.addRow("Test image", self.item)
+        more_form.addRow("", self.pair)
+        more_form.addRow("Test image", self.item)
+        self._forms = {w: f for f, ws in ((form, (self.steps, self.eta)), (class_form, (self.label, self.guidance)),
+                                          (more_form, (self.item, self.compare, self.pair))) for w in ws}
         shows = QHBoxLayout()
         shows.addWidget(self.trails)
         shows.addWidget(self.field)
@@ -130,20 +150,29 @@ class SamplingControls(QWidget):
         exports = QHBoxLayout()
         exports.addWidget(self.frame_button)
         exports.addWidget(self.gif_button)
-        column = QVBoxLayout(self)
+        extra = QWidget()
+        self._extra_column = extra_column = QVBoxLayout(extra)
+        extra_column.setContentsMargins(0, 0, 0, 0)
+        extra_column.addLayout(more_form)
+        extra_column.addLayout(exports)
+        self.more = MoreSection("More settings", "samples, seed, a second sampler side by side, the test image, "
+                                "Save frame… and Save GIF…")
+        self.more.addWidget(extra)
+        self.more.set_expanded(True)
+        self._column = column = QVBoxLayout(self)
         column.setContentsMargins(4, 0, 4, 0)
-        column.addLayout(form)
+        column.addWidget(self.run_settings)
+        column.addLayout(class_form)
         column.addLayout(shows)
         column.addWidget(self.follow)
         column.addWidget(self.source)
         column.addLayout(buttons)
+        column.addWidget(self.more)
         column.addStretch(1)
-        column.addLayout(exports)
-        self._column = column
 
     def add_section(self, section: QWidget) -> QWidget:
-        """A further (collapsible) section under the run buttons, above the exports."""
-        self._column.insertWidget(self._column.count() - 2, section)
+        """A further (collapsible) section under More, above the stretch at the bottom."""
+        self._column.insertWidget(self._column.count() - 1, section)
         return section
 
     def _wire(self) -> None:
@@ -237,28 +266,38 @@ class SamplingControls(QWidget):
     def show_relevant(self) -> None:
         """Only the controls that apply: DDIM's η, the classes of a conditional model, the forward source..."""
         sampler = self.sampler.currentData()
-        forward, form = self.forward, self._form
-        form.setRowVisible(self.steps, not self._fixed_steps)
-        form.setRowVisible(self.eta, sampler in self._eta_samplers)
-        form.setRowVisible(self.label, self._conditional)
-        form.setRowVisible(self.guidance, self._conditional and self.label.currentData() is not None)
-        form.setRowVisible(self.item, forward and self._is_image)
+        forward, rows = self.forward, self._forms
+        rows[self.steps].setRowVisible(self.steps, not self._fixed_steps)
+        rows[self.eta].setRowVisible(self.eta, sampler in self._eta_samplers)
+        rows[self.label].setRowVisible(self.label, self._conditional)
+        rows[self.guidance].setRowVisible(self.guidance, self._conditional and self.label.currentData() is not None)
+        rows[self.item].setRowVisible(self.item, forward and self._is_image)
         for row in (self.compare, self.pair):
-            form.setRowVisible(row, not forward and self._comparable)
+            rows[row].setRowVisible(row, not forward and self._comparable)
         self.steps_b.setVisible(not self._fixed_steps)
         self.denoise_button.setVisible(forward)
         self.field.setVisible(not self._is_image)
         self.trails.setVisible(not self._is_image)
         self.source.setVisible(forward)
         self.steps_label.setText(f"Steps: {self.steps.value()}")
+        for slider, label in ((self.steps, self.steps_label), (self.eta, self.eta_label),
+                              (self.guidance, self.guidance_label)):
+            slider.setAccessibleDescription(label.text())
         self.eta_label.setText(f"η = {self.eta.value() / 100:.2f}")
         self.guidance_label.setText(f"w = {self.guidance.value() / GUIDANCE_SCALE:.1f}")
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
+        """Fonts follow the theme; on a projector the sampler and the less used settings fold under More (one click
+        away): the lesson has set them."""
         font = scaled_font(1.0)
         for widget in self.findChildren(QWidget):
             widget.setFont(font)
-        self.setFixedWidth(int(font.pointSizeF() * 23))
+        self.setFixedWidth(int(font.pointSizeF() * 21))
+        if theme.presentation:
+            self._extra_column.insertWidget(0, self.run_settings)
+        else:
+            self._column.insertWidget(0, self.run_settings)
+        self.more.set_expanded(not theme.presentation)
 
     # ----- internals -----
     def _on_slider(self, slider: QSlider) -> None:

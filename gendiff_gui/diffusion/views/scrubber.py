@@ -45,6 +45,7 @@ class Scrubber(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setMinimumWidth(40)
         self.slider.setToolTip("Drag through the run: each position is one kept frame (Left/Right: one frame)")
+        self.slider.setAccessibleName("Timeline")
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderPressed.connect(self.pause)
         self.label = QLabel("t = –")
@@ -54,10 +55,11 @@ class Scrubber(QWidget):
             self.speed.addItem(f"{fps} /s", fps)
         self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
         self.speed.setToolTip("Playing speed: frames a second")
-        self.speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.speed.setAccessibleName("Playing speed")
         self.loop = QCheckBox("Loop")
         self.loop.setToolTip("Start again from the first frame at the end")
-        self.loop.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.loop.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self._timer = QTimer(self, interval=TICK_MS)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -76,7 +78,8 @@ class Scrubber(QWidget):
         button = QToolButton()
         button.setIcon(icon)
         button.setToolTip(tip)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the scrubber, not click a button
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space stays the window's (shell/key_router.py); Enter clicks
+        button.setAccessibleName(tip.split(" (")[0])
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button

@@ -33,6 +33,7 @@ class DroppedImagesView(QWidget):
         self.list = QListWidget()
         self.list.setIconSize(QSize(ICON_PX, ICON_PX))
         self.list.setUniformItemSizes(True)
+        self.list.setAccessibleName("Dropped images")
         self.list.currentRowChanged.connect(self._on_row)
         self.input = ImageTile("model input (28×28, MNIST-style)", min_px=80)
         self.output = ImageTile("reconstruction dec(enc(x))", min_px=80)

@@ -5,20 +5,30 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from superqt.utils import qdebounced, qthrottled
 
-from gendiff_gui.widgets.pacing import debounced
-from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+from gendiff_gui.widgets.theme import FOCUS_COLOR, NORMAL, Theme, scaled_font
 
-# tab10 (matplotlib's default cycle): ten hues that stay apart for most colour-blind viewers and on projectors;
-# each class also gets its name written at the middle of its cluster, so colour is never the only cue.
-CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+# Okabe-Ito's eight colour-blind-safe hues (Okabe & Ito 2008), then two greys, each class with its own marker
+# shape and a black outline (so every marker has 3:1 or more against the white map, WCAG 1.4.11); each class also
+# gets its name written at the middle of its cluster, so colour is never the only cue.
+CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2",
+                "#D55E00", "#CC79A7", "#000000", "#999999", "#5A5A5A")
+CLASS_SYMBOLS = ("o", "s", "t", "d", "t1", "p", "h", "star", "t2", "+")
+CLASS_OUTLINE = "#000000"
+DESCRIBE_MS = 500  # the accessible description follows the map at most twice a second
+CURSOR_STEPS = 25  # an arrow key moves the keyboard cursor 1/25 of the visible range
 MARKER_LABELS = 8  # dropped images labelled with their file name at once: the selected one and the newest
-HINT = "click: decode here  ·  drag ✛: decode as you move  ·  Shift+click: h₁  ·  Ctrl+click: h₂"
+HINT = ("click: decode here  ·  drag ✛: decode as you move  ·  Shift+click: h₁  ·  Ctrl+click: h₂  ·  "
+        "keys: arrows move the cursor, Enter decodes (Shift+Enter: h₁, Ctrl+Enter: h₂)")
 
 
 def class_color(index: int) -> str:
     return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def class_symbol(index: int) -> str:
+    return CLASS_SYMBOLS[index % len(CLASS_SYMBOLS)]
 
 
 def ellipse_polyline(centres: np.ndarray, covs: np.ndarray, scales=(1.0, 2.0), n: int = 48) -> np.ndarray:
@@ -109,14 +119,29 @@ class LatentMapView(QWidget):
         self._xy = np.zeros((0, 2))
         self._labels = np.zeros(0, dtype=np.int64)
         self._brush_table = np.zeros(0, dtype=object)
+        self._symbol_table = np.zeros(0, dtype=object)
         self._brushes: list | None = None
         self._hover_index = -1
-        # one view_range_changed once a pan or zoom has rested for debounce_ms
-        self._range_rested = debounced(lambda: self.view_range_changed.emit(self.view_range()), debounce_ms, self)
+        # one view_range_changed once a pan or zoom has rested for debounce_ms (superqt's debounce)
+        self._range_rested = qdebounced(lambda: self.view_range_changed.emit(self.view_range()),
+                                        timeout=debounce_ms, parent=self)
         self.box.sigRangeChanged.connect(lambda *_: self._range_rested())
         scene = self.canvas.scene()
         scene.sigMouseClicked.connect(self._on_click)
         scene.sigMouseMoved.connect(self._on_mouse_moved)
+
+        # the keyboard's cursor (arrows move it, Enter decodes there), shown while the map has the focus
+        self.cursor = pg.ScatterPlotItem(size=34, symbol="+", brush=pg.mkBrush(FOCUS_COLOR),
+                                         pen=pg.mkPen("#FFFFFF", width=1.5))
+        self.cursor.setZValue(25)
+        self.cursor.setVisible(False)
+        self.box.addItem(self.cursor, ignoreBounds=True)
+        self._cursor_ab: tuple[float, float] | None = None
+        self._probe_ab: tuple[float, float] | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setAccessibleName("Latent map")
+        self._describe_soon = qthrottled(self._describe, timeout=DESCRIBE_MS, parent=self)
 
         self.hint = QLabel(HINT)
         self.hint.setStyleSheet("color: #444")
@@ -166,6 +191,7 @@ class LatentMapView(QWidget):
         self._build_legend()
         brushes = [pg.mkBrush(class_color(i)) for i in range(len(class_names))]
         self._brush_table = np.array(brushes + [pg.mkBrush("#555")], dtype=object)  # last: unlabelled
+        self._symbol_table = np.array([class_symbol(i) for i in range(len(class_names))] + ["o"], dtype=object)
         self._class_labels = [self._text_item(class_color(i), 1.5) for i in range(len(class_names))]
         for item, name in zip(self._class_labels, class_names):
             item.setText(str(name))
@@ -177,8 +203,8 @@ class LatentMapView(QWidget):
         short = all(len(str(name)) <= 3 for name in self._class_names)
         self.legend.setColumnCount(2 if short and len(self._class_names) > 5 else 1)  # digits: a compact block
         size = 1.2 * scaled_font().pointSizeF()
-        self._legend_samples = [pg.ScatterPlotItem(symbol="o", size=size, brush=pg.mkBrush(class_color(i)),
-                                                   pen=pg.mkPen("#333")) for i in range(len(self._class_names))]
+        self._legend_samples = [pg.ScatterPlotItem(symbol=class_symbol(i), size=size, brush=pg.mkBrush(class_color(i)),
+                                                   pen=pg.mkPen(CLASS_OUTLINE)) for i in range(len(self._class_names))]
         for sample, name in zip(self._legend_samples, self._class_names):
             self.legend.addItem(sample, str(name))
 
@@ -202,7 +228,9 @@ class LatentMapView(QWidget):
         if self._brushes is None:
             idx = np.where((self._labels >= 0) & (self._labels < len(self._brush_table) - 1), self._labels, -1)
             self._brushes = list(self._brush_table[idx]) if len(self._brush_table) else None
-            self.scatter.setData(pos=self._xy, brush=self._brushes)
+            symbols = list(self._symbol_table[idx]) if len(self._symbol_table) else "o"
+            self.scatter.setData(pos=self._xy, brush=self._brushes, symbol=symbols,
+                                 pen=pg.mkPen(CLASS_OUTLINE, width=0.8))
         else:
             self._move_points()
         self._follow_codes()
@@ -213,6 +241,7 @@ class LatentMapView(QWidget):
                 item.setPos(*np.median(members, axis=0))
         if 0 <= self._hover_index < len(self._xy):
             self.hover_ring.setData(pos=self._xy[self._hover_index: self._hover_index + 1])
+        self._describe_soon()
 
     def _move_points(self) -> None:
         """Same points and colours, new places: write x and y into the item's record array (pyqtgraph's public
@@ -236,6 +265,8 @@ class LatentMapView(QWidget):
     def set_probe(self, ab: tuple[float, float] | None) -> None:
         """Move the probe marker (no signal); None hides it."""
         self.probe.setVisible(ab is not None)
+        self._probe_ab = None if ab is None else (float(ab[0]), float(ab[1]))
+        self._describe_soon()
         if ab is not None and not self.probe.moving:
             self.probe.setPos(float(ab[0]), float(ab[1]))
 
@@ -322,6 +353,73 @@ class LatentMapView(QWidget):
             self.endpoint_picked.emit(1, *ab)
         else:
             self.clicked.emit(*ab)
+
+    # ----- keyboard and screen readers -----
+    def description(self) -> str:
+        """What the map shows, in words (its accessible description), e.g. "5,000 codes in 10 classes; marker at
+        z = (1.80, 0.35)"."""
+        classes = len(set(self._labels[self._labels >= 0].tolist())) if len(self._labels) else 0
+        text = f"{len(self._xy):,} codes in {classes} classes" if classes else f"{len(self._xy):,} codes"
+        if self._probe_ab is not None:
+            text += f"; marker at z = ({self._probe_ab[0]:.2f}, {self._probe_ab[1]:.2f})"
+        if self._cursor_ab is not None and self.hasFocus():
+            text += f"; keyboard cursor at ({self._cursor_ab[0]:.2f}, {self._cursor_ab[1]:.2f})"
+        return text
+
+    def _describe(self) -> None:
+        self.setAccessibleDescription(self.description())
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Arrows move the cursor (1/25 of the view, Shift: 1/5), Enter decodes there, Shift+Enter sets h₁,
+        Ctrl+Enter h₂."""
+        key, mods = event.key(), event.modifiers()
+        x0, x1, y0, y1 = self.view_range()
+        if self._cursor_ab is None:
+            self._cursor_ab = self._probe_ab or ((x0 + x1) / 2, (y0 + y1) / 2)
+        a, b = self._cursor_ab
+        step = 5 if mods & Qt.KeyboardModifier.ShiftModifier else 1
+        moves = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        if key in moves:
+            dx, dy = moves[key]
+            a = min(max(a + dx * step * (x1 - x0) / CURSOR_STEPS, x0), x1)
+            b = min(max(b + dy * step * (y1 - y0) / CURSOR_STEPS, y0), y1)
+            self._show_cursor(a, b)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                self.endpoint_picked.emit(0, a, b)
+            elif mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier):
+                self.endpoint_picked.emit(1, a, b)
+            else:
+                self.clicked.emit(a, b)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _show_cursor(self, a: float, b: float) -> None:
+        self._cursor_ab = (a, b)
+        self.cursor.setData(pos=[(a, b)])
+        self.cursor.setVisible(self.hasFocus())
+        index = self.nearest(a, b)
+        if index >= 0:
+            self._hover_index = index
+            self.hover_ring.setData(pos=self._xy[index: index + 1])
+            self.hovered.emit(index)
+        self._describe_soon()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The focus ring: a thick accent border round the plot, and the cursor."""
+        super().focusInEvent(event)
+        self.box.setBorder(pg.mkPen(FOCUS_COLOR, width=4))
+        if self._cursor_ab is None:
+            x0, x1, y0, y1 = self.view_range()
+            self._cursor_ab = self._probe_ab or ((x0 + x1) / 2, (y0 + y1) / 2)
+        self._show_cursor(*self._cursor_ab)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.box.setBorder(None)
+        self.cursor.setVisible(False)
 
     def _on_probe_moved(self, item) -> None:
         if item.moving:  # dragged by the mouse, not moved by set_probe

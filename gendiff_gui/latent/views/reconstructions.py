@@ -26,10 +26,13 @@ class ReconstructionsView(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SIGMA_STEPS)
         self.slider.setMinimumHeight(28)
+        self.slider.setAccessibleName("Noise sigma")
+        self.slider.setToolTip("σ of the noise added to the inputs (display only)")
         self.slider.valueChanged.connect(self._on_slider)
         self.value = QLabel()
         self.note = QLabel("display only: training uses the model's own σ")
         self.note.setStyleSheet("color: #444")
+        self.note.setWordWrap(True)
         layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setVerticalSpacing(2)
@@ -50,7 +53,10 @@ class ReconstructionsView(QWidget):
         for row in self.rows:
             row.apply_theme(theme)
         width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in self.rows) + 12
+        if theme.presentation:  # beside the big map: captions wrapped, the strips keep their width
+            width = min(width, round(scaled_font(1.0).pointSizeF() * 10))
         for row in self.rows:  # one column of captions: the three strips line up
+            row.caption.setWordWrap(theme.presentation)
             row.caption.setFixedWidth(width)
 
     @property

@@ -1,0 +1,123 @@
+"""Made for the projector: every lesson in presentation mode at 1280x800 and 1920x1080 (one window, no training)
+has its main picture as a square of at least 55 % of the screen height, no control cut off by an ancestor and no
+control without an accessible name (gendiff_gui/widgets/layout_audit.py, the walk bench_projector.py makes too);
+the WCAG contrast formula; the loss plot's x range and legend; Space and Page Down from any control; the map's keys."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QSpinBox
+
+from gendiff_gui.curves.plot_range import x_range
+from gendiff_gui.lessons.catalogue import LESSONS
+from gendiff_gui.widgets.layout_audit import audit_window, contrast_ratio, relative_luminance
+
+SIZES = (QSize(1280, 800), QSize(1920, 1080))
+MIN_SHARE = 0.55
+OPEN_MS = 90_000
+
+
+def test_contrast_ratio_matches_hand_computed_wcag_values():
+    # L = 0.2126 R + 0.7152 G + 0.0722 B of linearised channels; ratio = (L1 + 0.05) / (L2 + 0.05)
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#FFFFFF", "#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#FF0000", "#FFFFFF") == pytest.approx(1.05 / (0.2126 + 0.05), rel=1e-6)  # 4.00
+    grey = ((0x77 / 255 + 0.055) / 1.055) ** 2.4  # 0x77 / 255 = 0.467 > 0.03928: the power branch
+    assert relative_luminance("#777777") == pytest.approx(grey, rel=1e-9)
+    assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    dark = 0x08 / 255 / 12.92  # 0x08 / 255 = 0.031 <= 0.03928: the linear branch
+    assert relative_luminance("#080808") == pytest.approx(dark, rel=1e-9)
+
+
+def test_the_x_range_follows_the_data_when_training_continues():
+    assert x_range(1500, 0) == (0.0, 2000.0)
+    lo, hi = x_range(15_400, 15_000)
+    assert (lo, hi) == (15_000.0, 15_500.0)
+    lo, hi = x_range(15_490, 14_990)
+    assert lo <= 14_990 and hi >= 15_490 and hi - lo <= 2_000  # a round span, not 0 .. 20,000
+
+
+def test_the_legend_follows_the_models_loss_parts(qtbot):
+    from gendiff_gui.curves.loss_curves import LossCurvesView
+
+    view = LossCurvesView()
+    qtbot.addWidget(view)
+    steps = np.arange(10, dtype=np.int64)
+    view.append_losses(steps, {"total": np.ones(10), "reconstruction": np.ones(10), "kl": np.ones(10)})
+    assert [label.text for _sample, label in view.legend.items] == ["total loss", "reconstruction", "KL"]
+    view.clear()  # a diffusion model replaces the VAE
+    view.append_losses(steps + 15_000, {"total": np.ones(10), "denoise": np.ones(10)})
+    view.redraw()
+    assert [label.text for _sample, label in view.legend.items] == ["total loss", "denoising"]
+    assert view.plot.vb.viewRange()[0][0] == pytest.approx(15_000)
+
+
+def test_every_lesson_in_presentation_mode_fills_the_screen_and_names_every_control(qtbot, window, bundled):
+    failures = []
+    for size in SIZES:
+        window.set_presentation(True, size)
+        for item in LESSONS:
+            with qtbot.waitSignal(window.lessons.lesson_opened, timeout=OPEN_MS):
+                window.lessons.open(item.number)
+            window.session.stop()
+            qtbot.waitUntil(lambda: window.session.state in ("idle", "empty"), timeout=OPEN_MS)
+            qtbot.waitUntil(lambda: window.main_picture() and all(w.isVisible() and w.width() > 0 and w.height() > 0
+                                                                  for w in window.main_picture()), timeout=OPEN_MS)
+            qtbot.wait(300)  # the layout settles after the lesson's settings (no assertion waits on time)
+            result = audit_window(window, size.height(), contrast=False)
+            where = f"lesson {item.number} at {size.width()}x{size.height()}"
+            if result.main_share < MIN_SHARE:
+                failures.append(f"{where}: main picture {result.main_side} px = {result.main_share:.2f} of the height")
+            failures += [f"{where}: cut off {c}" for c in result.cut]
+            failures += [f"{where}: unnamed {c}" for c in result.unnamed]
+            failures += [f"{where}: scroll bar in {c}" for c in result.scroll_bars]
+        window.set_presentation(False)
+    assert not failures, "\n".join(failures)
+
+
+def test_space_and_page_down_reach_the_window_from_a_spin_box(qtbot, ready_window):
+    w = ready_window
+    spin = next(box for box in w.panel.findChildren(QSpinBox) if box.isVisible())
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    value = spin.value()
+    qtbot.keyClick(spin, Qt.Key.Key_Space)  # no model view with a timeline: Space trains
+    qtbot.waitUntil(lambda: w.session.state == "training", timeout=20000)
+    assert spin.value() == value
+    qtbot.keyClick(spin, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.session.state in ("paused", "idle"), timeout=20000)
+    stepped = []
+    w.lessons.step = stepped.append  # Page Down steps the lessons where no view steps frames
+    qtbot.keyClick(spin, Qt.Key.Key_PageDown)
+    assert stepped == [1] and spin.value() == value
+
+
+def test_the_latent_maps_arrow_keys_move_a_cursor_and_enter_decodes_there(qtbot):
+    from gendiff_gui.latent.views.latent_map import CURSOR_STEPS, LatentMapView
+
+    view = LatentMapView()
+    qtbot.addWidget(view)
+    view.resize(500, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_classes([str(i) for i in range(3)])
+    view.set_points(np.array([[-1.0, -1.0], [1.0, 1.0], [0.0, 0.5]]), np.array([0, 1, 2]))
+    view.box.setRange(xRange=(-2, 2), yRange=(-2, 2), padding=0)
+    x0, x1, y0, y1 = view.view_range()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    clicked, ends = [], []
+    view.clicked.connect(lambda a, b: clicked.append((a, b)))
+    view.endpoint_picked.connect(lambda i, a, b: ends.append((i, a, b)))
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    a = (x0 + x1) / 2 + (x1 - x0) / CURSOR_STEPS
+    b = (y0 + y1) / 2 + 2 * (y1 - y0) / CURSOR_STEPS
+    assert clicked == [pytest.approx((a, b))]
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert [e[0] for e in ends] == [0, 1] and ends[0][1:] == pytest.approx((a, b))
+    assert view.description().startswith("3 codes in 3 classes")
