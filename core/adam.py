@@ -26,6 +26,30 @@ class Adam:
         self._exp_avg_sq: list[torch.Tensor | None] = [None] * len(self.params)
         self._steps = [0] * len(self.params)
 
+    def state_dict(self) -> dict:
+        """torch.optim's layout (so sessions save it alike): {"state": {i: {"step", "exp_avg", "exp_avg_sq"}},
+        "param_groups": [{lr, betas, eps, params: [0..n-1]}]}; the moment tensors are the live ones, not copies."""
+        state = {i: {"step": torch.tensor(float(self._steps[i])), "exp_avg": self._exp_avg[i],
+                     "exp_avg_sq": self._exp_avg_sq[i]}
+                 for i in range(len(self.params)) if self._exp_avg[i] is not None}
+        group = {k: v for k, v in self.param_groups[0].items() if k != "params"}
+        return {"state": state, "param_groups": [{**group, "params": list(range(len(self.params)))}]}
+
+    def load_state_dict(self, saved: dict) -> None:
+        """The moments, step counts and lr / betas / eps of `state_dict()`'s layout (copied onto each parameter's
+        device and dtype; the caller checks the shapes)."""
+        group = saved["param_groups"][0]
+        for key in ("lr", "eps"):
+            if key in group:
+                self.param_groups[0][key] = float(group[key])
+        if "betas" in group:
+            self.param_groups[0]["betas"] = tuple(float(b) for b in group["betas"])
+        for index, state in saved["state"].items():
+            i, p = int(index), self.params[int(index)]
+            self._exp_avg[i] = state["exp_avg"].to(device=p.device, dtype=p.dtype).clone()
+            self._exp_avg_sq[i] = state["exp_avg_sq"].to(device=p.device, dtype=p.dtype).clone()
+            self._steps[i] = int(float(state["step"]))
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
             if set_to_none:

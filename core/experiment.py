@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.adam import Adam
 from core.autoencoder_task import AutoencoderTask, VAETask
 from core.checkpoint import (Checkpoint, CheckpointError, check_state_matches, load_checkpoint, load_state_into,
                              save_checkpoint)
@@ -74,7 +75,7 @@ class Experiment:
     steps_done: int = 0
     seconds_done: float = 0.0
     # Adam's moments, kept from one run to the next (a session file saves them); None: a fresh Adam next run.
-    optimizer: torch.optim.Optimizer | None = None
+    optimizer: Adam | None = None
 
     @property
     def module(self) -> nn.Module:
@@ -182,11 +183,11 @@ class Experiment:
                     self.optimizer = None  # its moments may hold the step that diverged: the next run starts afresh
             yield event
 
-    def make_optimizer(self) -> torch.optim.Optimizer:
+    def make_optimizer(self) -> Adam:
         """The experiment's Adam (made on first use, as core.training.train makes one), at the config's lr."""
         if self.optimizer is None:
             params = [p for p in self.module.parameters() if p.requires_grad]
-            self.optimizer = torch.optim.Adam(params, lr=self.config.lr, foreach=True)
+            self.optimizer = Adam(params, lr=self.config.lr)
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr  # a changed learning rate applies to the next run
         return self.optimizer

@@ -60,7 +60,7 @@ def trained(fresh_and_trained) -> Experiment:
 
 
 def test_codes_are_standardised_and_restored_exactly(trained):
-    images = trained.train_data.x
+    images = trained.train_data.floats()
     ae = trained.module.codes.autoencoder
     with torch.no_grad():
         z = ae.encode(torch.from_numpy(images)).numpy().astype(np.float64)

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.adam import Adam
 from core.checkpoint import CheckpointError
 
 STATE_NAMES = ("step", "exp_avg", "exp_avg_sq")  # Adam's per-parameter state (Kingma & Ba 2015: m_t, v_t, t)
@@ -14,7 +15,7 @@ GROUP_KEYS = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "fore
               "differentiable", "fused", "decoupled_weight_decay")
 
 
-def optimizer_arrays(opt: torch.optim.Optimizer) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+def optimizer_arrays(opt: Adam) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
     """({"<param index>.<name>": array}, param groups as JSON-able dicts): copies, safe to hand to another thread."""
     saved = opt.state_dict()
     arrays = {f"{index}.{name}": value.detach().to("cpu", copy=True).numpy()
@@ -30,11 +31,11 @@ def _plain(value: Any) -> Any:
 
 
 def restore_optimizer(module: nn.Module, lr: float, arrays: dict[str, np.ndarray],
-                      groups: list[dict[str, Any]]) -> torch.optim.Adam:
+                      groups: list[dict[str, Any]]) -> Adam:
     """An Adam over `module`'s trainable parameters holding the saved moments; raises CheckpointError if they do
     not fit (another network, or a file edited by hand)."""
     params = [p for p in module.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, foreach=True)
+    opt = Adam(params, lr=lr)
     try:
         indices = [int(i) for g in groups for i in g["params"]]
         if sorted(indices) != list(range(len(params))):

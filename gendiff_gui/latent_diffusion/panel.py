@@ -14,7 +14,7 @@ import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from core.latent_diffusion.task import encoded_codes
 from core.quality.comparison import quick_sampler
@@ -153,7 +153,7 @@ class LatentDiffusionPanel(QWidget):
         self.side = QWidget()
         self.side.setLayout(side)
         self.side.setMaximumWidth(300)
-        top = QHBoxLayout()
+        self._top = top = QHBoxLayout()
         top.addWidget(self.map, 1)
         top.addWidget(self.side)
         self.scrubber = Scrubber()
@@ -186,6 +186,35 @@ class LatentDiffusionPanel(QWidget):
 
     def exportable_plots(self) -> dict[str, object]:
         return {"latent diffusion map": self.map.plot}
+
+    # ----- the window's presentation and key hooks (as the diffusion panel's) -----
+    def main_picture(self) -> list[QWidget]:
+        """The picture the class looks at: the latent map with the particles on it."""
+        return [self.map.canvas]
+
+    def place_side(self, layout) -> None:
+        """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
+        policy = QSizePolicy.Policy
+        if layout is None:
+            self.side.setSizePolicy(policy.Preferred, policy.Preferred)
+            self._top.addWidget(self.side)
+        else:
+            self.side.setSizePolicy(policy.Preferred, policy.Maximum)  # its height; the loss corner the rest
+            layout.insertWidget(min(1, layout.count()), self.side)
+
+    def play_pause(self) -> bool:
+        """Space in the window: the reverse run plays or pauses (False without a model)."""
+        if not self.has_model:
+            return False
+        self.scrubber.toggle_play()
+        return True
+
+    def step_frames(self, delta: int) -> bool:
+        """Page Up / Down in the window: one kept frame back or on (False when there is no run yet)."""
+        if not self.scrubber.count:
+            return False
+        self.scrubber.step(delta)
+        return True
 
     # ----- the window's two calls -----
     def set_experiment(self, experiment) -> None:

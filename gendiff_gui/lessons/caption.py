@@ -134,8 +134,8 @@ class LessonCaption(QFrame):
     def apply_theme(self, theme: Theme) -> None:
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
         self._theme = theme
-        narrow = 0.95 if self._narrow else 1.0  # the side column: a little smaller (still 1.5x the text)
-        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE * narrow,
+        narrow = 0.95 if self._narrow else 1.0  # the side column: a smaller title (the formula keeps its 1.5x+)
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE,
                                               note=NOTE_SCALE))
         self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow))
         for arrow in (self.previous, self.next):

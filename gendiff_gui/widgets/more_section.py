@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 from superqt import QCollapsible
 
+QWIDGETSIZE_MAX = 16_777_215  # Qt's largest widget size: no cap
+
 from gendiff_gui.widgets.theme import FOCUS_COLOR
 
 
@@ -24,8 +26,17 @@ class MoreSection(QCollapsible):
         self.content().setVisible(False)
 
     def _show_content(self, expanded: bool) -> None:
-        self.content().setVisible(expanded)  # (the height was set from the content's size hint just before)
+        self.content().setVisible(expanded)
+        if expanded:  # superqt caps the content at its size hint of the moment: what is added later would be cut
+            self.content().setMaximumHeight(QWIDGETSIZE_MAX)
         self.updateGeometry()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        """superqt's filter re-caps the height when a child resizes; uncapped again while expanded."""
+        result = super().eventFilter(watched, event)
+        if self.isExpanded():
+            self.content().setMaximumHeight(QWIDGETSIZE_MAX)
+        return result
 
     def set_expanded(self, expanded: bool) -> None:
         (self.expand if expanded else self.collapse)(animate=False)

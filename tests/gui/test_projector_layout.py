@@ -62,7 +62,7 @@ def test_every_lesson_in_presentation_mode_fills_the_screen_and_names_every_cont
                 window.lessons.open(item.number)
             window.session.stop()
             qtbot.waitUntil(lambda: window.session.state in ("idle", "empty"), timeout=OPEN_MS)
-            qtbot.waitUntil(lambda: window.main_picture() and all(w.isVisible() and w.width() > 0 and w.height() > 0
+            qtbot.waitUntil(lambda: bool(window.main_picture()) and all(w.isVisible() and w.width() > 0 and w.height() > 0
                                                                   for w in window.main_picture()), timeout=OPEN_MS)
             qtbot.wait(300)  # the layout settles after the lesson's settings (no assertion waits on time)
             result = audit_window(window, size.height(), contrast=False)

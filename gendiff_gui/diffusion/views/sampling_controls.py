@@ -171,8 +171,8 @@ class SamplingControls(QWidget):
         column.addStretch(1)
 
     def add_section(self, section: QWidget) -> QWidget:
-        """A further (collapsible) section under More, above the stretch at the bottom."""
-        self._column.insertWidget(self._column.count() - 1, section)
+        """A further (collapsible) section inside More (on a projector folded away with it: one click)."""
+        self._extra_column.addWidget(section)
         return section
 
     def _wire(self) -> None:
