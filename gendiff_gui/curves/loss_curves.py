@@ -114,7 +114,10 @@ class LossCurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.settings)
-        layout.addWidget(self.plot_widget, 1)
+        # the plot, and beside it (below it in a narrow presentation corner) what `add_beside` adds
+        self._plots = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._plots.addWidget(self.plot_widget, 3)
+        layout.addLayout(self._plots, 1)
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
         self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
@@ -123,6 +126,10 @@ class LossCurvesView(QWidget):
         self.smoothing.setValue(round(DEFAULT_SMOOTHING * 100))
         self.log_scale.setChecked(True)
         self.apply_theme(NORMAL)
+
+    def add_beside(self, widget: QWidget, stretch: int = 1) -> None:
+        """A companion plot (the live quality curve) beside the loss plot: it moves, shows and hides with it."""
+        self._plots.addWidget(widget, stretch)
 
     # ----- numpy in -----
     def append_losses(self, steps: np.ndarray, losses: dict[str, np.ndarray]) -> None:
@@ -224,6 +231,7 @@ class LossCurvesView(QWidget):
         self._theme = theme
         presenting = theme.presentation
         self.setMinimumHeight(120 if presenting else 160)  # room for the plot under its axis text
+        self._plots.setDirection(QBoxLayout.Direction.TopToBottom if presenting else QBoxLayout.Direction.LeftToRight)
         self._settings_row.setDirection(QBoxLayout.Direction.TopToBottom if presenting
                                         else QBoxLayout.Direction.LeftToRight)
         self.settings.toggleButton().setVisible(presenting)

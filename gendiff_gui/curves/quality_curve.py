@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.diffusion.frames import is_image_shape
 from core.sample_quality import live_quality
@@ -198,40 +198,13 @@ class LiveQuality(QObject):
         job.deleteLater()
 
 
-class _FollowVisibility(QObject):
-    """Shows `row` while `watched` (the loss curves) is not hidden: the window hides and shows the loss curves."""
-
-    def __init__(self, watched: QWidget, row: QWidget) -> None:
-        super().__init__(row)
-        self._row = row
-        watched.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.HideToParent:
-            self._row.hide()
-        elif event.type() == QEvent.Type.ShowToParent:
-            self._row.show()
-        return False
-
-
 def install(window) -> LiveQuality:
-    """The live quality curve to the right of `window.loss_curves` (one row in the window's splitter), fed by
+    """The live quality curve beside the loss plot (`LossCurvesView.add_beside`), fed by
     `window.snapshots`; its jobs go to `window.track_job`."""
     curves = window.loss_curves
     view = QualityCurveView(theme_source=lambda: window.theme)
     live = LiveQuality(view, window)
-    splitter = window.splitter
-    index, hidden = splitter.indexOf(curves), curves.isHidden()
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(curves, 3)  # out of the splitter, into the row (which takes its place)
-    layout.addWidget(view, 1)
-    splitter.insertWidget(index, row)
-    splitter.setStretchFactor(index, 1)
-    curves.setVisible(not hidden)
-    row.setVisible(not hidden)
-    _FollowVisibility(curves, row)
+    curves.add_beside(view, 1)  # inside the loss curves' widget: wherever the window puts them, it goes too
     view.hide()
 
     def on_experiment(experiment) -> None:

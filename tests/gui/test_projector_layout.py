@@ -76,6 +76,28 @@ def test_every_lesson_in_presentation_mode_fills_the_screen_and_names_every_cont
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("lesson", [3, 6])  # a latent map, and a diffusion lesson with its live quality curve
+def test_the_main_picture_keeps_its_size_while_training(qtbot, window, bundled, lesson):
+    """Training shows the loss curves (and, for diffusion, the live quality curve beside them): in presentation
+    mode they live in the side column's corner and must not take width from the main picture."""
+    size = SIZES[0]
+    window.set_presentation(True, size)
+    with qtbot.waitSignal(window.lessons.lesson_opened, timeout=OPEN_MS):
+        window.lessons.open(lesson)
+    progress = []
+    window.session.progress.connect(progress.append)
+    window.session.train()
+    qtbot.waitUntil(lambda: len(progress) >= 3, timeout=OPEN_MS)
+    qtbot.waitUntil(lambda: window.loss_curves.isVisible(), timeout=OPEN_MS)
+    qtbot.wait(300)  # the layout settles after the curves appear (no assertion waits on time)
+    result = audit_window(window, size.height(), contrast=False)
+    window.session.stop()
+    qtbot.waitUntil(lambda: window.session.state in ("idle", "empty", "paused"), timeout=OPEN_MS)
+    window.set_presentation(False)
+    assert result.main_share >= MIN_SHARE, f"lesson {lesson} training: {result.main_side} px = {result.main_share:.2f}"
+    assert not result.cut and not result.unnamed
+
+
 def test_space_and_page_down_reach_the_window_from_a_spin_box(qtbot, ready_window):
     w = ready_window
     spin = next(box for box in w.panel.findChildren(QSpinBox) if box.isVisible())
