@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from core.diffusion.runs import SAMPLE, RunSpec
 from gendiff_gui.diffusion.exports import GifRecorder, StageExports
@@ -33,6 +33,7 @@ from gendiff_gui.diffusion.views.particles import ParticlesView
 from gendiff_gui.diffusion.views.sample_grid import X0_CAPTION, SampleGridView
 from gendiff_gui.diffusion.views.sampling_controls import SamplingControls
 from gendiff_gui.diffusion.views.scrubber import Scrubber
+from gendiff_gui.widgets.side_column import move_controls
 from gendiff_gui.widgets.drop import DropLoader, DropTarget
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
@@ -187,13 +188,7 @@ class DiffusionPanel(QWidget):
 
     def place_side(self, layout) -> None:
         """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
-        policy = QSizePolicy.Policy
-        if layout is None:
-            self._side.setSizePolicy(policy.Preferred, policy.Preferred)
-            self._top_row.addWidget(self._side)
-        else:
-            self._side.setSizePolicy(policy.Preferred, policy.Maximum)  # its height; the loss corner the rest
-            layout.insertWidget(min(1, layout.count()), self._side)
+        move_controls(self._side, self._top_row, layout)
 
     def play_pause(self) -> bool:
         """Space in the window: the timeline plays or pauses (False on the drawing tab or without a model)."""

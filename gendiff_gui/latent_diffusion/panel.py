@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+                               QPushButton, QVBoxLayout, QWidget)
 
 from core.latent_diffusion.task import encoded_codes
 from core.quality.comparison import quick_sampler
@@ -27,6 +27,7 @@ from gendiff_gui.latent_diffusion.code_runs import NO_MODEL, code_space_model, d
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import NetworkCopy, frozen_module
 from gendiff_gui.session.workers import CallWorker, Worker
+from gendiff_gui.widgets.side_column import move_controls
 from gendiff_gui.widgets.image_tile import ImageTile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -194,13 +195,7 @@ class LatentDiffusionPanel(QWidget):
 
     def place_side(self, layout) -> None:
         """The window's presentation side column takes the controls (`layout`: where), or gives them back (None)."""
-        policy = QSizePolicy.Policy
-        if layout is None:
-            self.side.setSizePolicy(policy.Preferred, policy.Preferred)
-            self._top.addWidget(self.side)
-        else:
-            self.side.setSizePolicy(policy.Preferred, policy.Maximum)  # its height; the loss corner the rest
-            layout.insertWidget(min(1, layout.count()), self.side)
+        move_controls(self.side, self._top, layout)
 
     def play_pause(self) -> bool:
         """Space in the window: the reverse run plays or pauses (False without a model)."""
