@@ -15,6 +15,10 @@ from gendiff_gui.latent.views.reconstructions import ReconstructionsView
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 
+TILE_PX = 140  # the decoded and nearest images' least side
+PRESENTING_TILE_PX = 90  # in the narrow column beside the map, so the manifold keeps a readable width
+
+
 class LatentLayout(QWidget):
     """Map | manifold | (decoded at the marker, nearest image, prior samples) above tabs (interpolation,
     reconstructions, dropped images, W/V vs PCA), with a status line; no behaviour (see LatentPanel)."""
@@ -23,8 +27,8 @@ class LatentLayout(QWidget):
         super().__init__(parent)
         self.map = LatentMapView()
         self.manifold = ManifoldView()
-        self.probe_tile = ImageTile("dec(z) at the marker", min_px=140)
-        self.nearest_tile = ImageTile("nearest test image", min_px=140)
+        self.probe_tile = ImageTile("dec(z) at the marker", min_px=TILE_PX)
+        self.nearest_tile = ImageTile("nearest test image", min_px=TILE_PX)
         self.prior_button = QPushButton("Sample z ~ N(0, I)")
         self.prior_button.setToolTip("Draw 8 codes from the VAE's prior, decode them, and mark them ★ on the map")
         self.fit_button = QPushButton("Fit the map")
@@ -115,6 +119,9 @@ class LatentLayout(QWidget):
         if presenting == self._presenting:
             return
         self._presenting = presenting
+        px = PRESENTING_TILE_PX if presenting else TILE_PX  # the column beside the map is narrow: the manifold first
+        for tile in (self.probe_tile, self.nearest_tile):
+            tile.view.setMinimumSize(px, px)
         if presenting:
             self._split.setOrientation(Qt.Orientation.Horizontal)
             self._split.insertWidget(0, self.map)
