@@ -155,9 +155,12 @@ class LossCurvesView(QWidget):
         if self.log_scale.isChecked() != on:
             self.log_scale.setChecked(on)  # re-enters through `toggled`
             return
+        # the view's y range is in the old units: a linear 0 .. 50,000 read as decades would be 10^50000 (overflow)
+        self.plot.setYRange(0.0, 1.0, padding=0)
         self.plot.setLogMode(x=False, y=on)
         self._y_range = None
         self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+        self.redraw()
 
     def set_smoothing(self, w: float) -> None:
         self._smoothing = min(max(w, 0.0), 0.99)

@@ -183,11 +183,12 @@ def test_600_random_actions(qtbot, window, files, drop, tmp_path, slot_errors, p
     exp = w.session.experiment
     assert exp is not None and w.session.state == "idle"
     assert all(bool(p.isfinite().all()) for p in exp.module.parameters())
-    for reported in steps:  # every training step of each model exactly once, in order (one worker at a time)
-        if reported:
-            got = np.concatenate(reported)
-            np.testing.assert_array_equal(got, np.arange(got[0], got[0] + len(got)))
+    # every training step of each model exactly once, in order (one worker at a time); a progress report may carry
+    # only a new snapshot and no step
+    trained = [got for got in (np.concatenate(r) if r else np.zeros(0, np.int64) for r in steps) if got.size]
+    for got in trained:
+        np.testing.assert_array_equal(got, np.arange(got[0], got[0] + len(got)))
     # the run meant something: it trained, switched models, decoded clicks and loaded drops
-    assert sum(len(r) > 0 for r in steps) >= 2 and len(steps) >= 4, f"{len(steps)} models"
+    assert len(trained) >= 2 and len(steps) >= 4, f"{len(steps)} models"
     assert decoded and student.saves > 0 and set(done) == set(student.actions), done
     print(f"{ACTIONS} actions in {elapsed:.0f} s, {len(steps)} models, {len(decoded)} decodes: {dict(done)}")
