@@ -56,6 +56,7 @@ class ExperimentConfig:
     # diffusion
     timesteps: int = 200  # T: number of noising steps
     schedule: str = "linear"  # DDPM beta schedule: linear | cosine
+    coupling: str = "independent"  # flow matching's pairs of data and noise: independent | ot (minibatch OT)
     diffusion_sigma: float = 2.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1 (2 = twice unit-scale data's std)
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
@@ -108,6 +109,9 @@ class ExperimentConfig:
             # the noise schedules hold T values each: bounded memory
             (self.timesteps < 2 or self.timesteps <= MAX_TIMESTEPS, f"timesteps must be at most {MAX_TIMESTEPS:,}"),
             (self.schedule in ("linear", "cosine"), "schedule must be 'linear' or 'cosine'"),
+            (self.coupling in ("independent", "ot"), "coupling must be 'independent' or 'ot'"),
+            (not (self.coupling == "ot" and self.conditional),
+             "coupling 'ot' pairs noise with data regardless of class: it is for unconditional models"),
             (self.lr > 0, "lr must be > 0"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (0 <= self.cond_drop < 1, "cond_drop must be in [0, 1)"),

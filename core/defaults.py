@@ -12,6 +12,8 @@ _DEFAULTS: list[tuple[tuple[str, ...], str, dict]] = [
     (("vae",), "image", {"lr": 3e-3}),
     (("diffusion", "gaussian-diffusion", "flow"), "points", {"lr": 2e-3, "batch_size": 512, "timesteps": 100}),
     (("gaussian-diffusion",), "points", {"timesteps": 200}),  # the lecture's sampler scores 1.6x the floor at T=100
+    # minibatch OT pairs: 10 Euler steps on moons 0.74 x the floor after 20 s (independent pairs: 4.7)
+    (("flow",), "points", {"coupling": "ot"}),
     (("latent-diffusion",), "*", {"lr": 2e-3, "batch_size": 256, "timesteps": 200}),  # an MLP over 16-d codes
     (("diffusion", "gaussian-diffusion", "flow"), "image", {"lr": 1e-3, "batch_size": 64, "timesteps": 200}),
 ]
@@ -32,4 +34,6 @@ def defaults_for(config: ExperimentConfig) -> ExperimentConfig:
     for models, where, values in _DEFAULTS:
         if config.model in models and where in ("*", kind):
             changes.update(values)
+    if config.conditional:
+        changes.pop("coupling", None)  # minibatch OT pairs ignore the labels: not for a conditional model
     return config.replace(**changes)

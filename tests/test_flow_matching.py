@@ -127,3 +127,56 @@ def test_flow_is_a_model_name_with_a_conditional_guided_network() -> None:
     assert torch.isfinite(parts["total"])
     out = sample(task.process, task.module, 8, sampler="heun", steps=4, y=1, guidance=2.0, seed=0)
     assert out.shape == (8, 2) and np.isfinite(out).all()
+
+
+# ----- minibatch optimal-transport pairs (Tong et al. 2023) -----
+def _brute_force_cost(a: np.ndarray, b: np.ndarray) -> float:
+    """The least sum of squared distances over every pairing of a's rows with b's (numpy, all n! orders)."""
+    from itertools import permutations
+
+    return min(float(((a - b[list(p)]) ** 2).sum()) for p in permutations(range(len(a))))
+
+
+def test_ot_pairs_reach_the_least_total_squared_distance_within_each_chunk() -> None:
+    from core.diffusion.coupling import ot_pairing
+
+    rng = np.random.default_rng(3)
+    x0 = torch.tensor(rng.normal(size=(12, 3)))
+    eps = torch.tensor(rng.normal(size=(12, 3)))
+    paired = ot_pairing(x0, eps, chunk=6).numpy()
+    # the same noise draws, reordered only inside each chunk of 6
+    for lo in (0, 6):
+        block = paired[lo:lo + 6]
+        assert sorted(map(tuple, block)) == sorted(map(tuple, eps.numpy()[lo:lo + 6]))
+        got = float(((x0.numpy()[lo:lo + 6] - block) ** 2).sum())
+        assert got == pytest.approx(_brute_force_cost(x0.numpy()[lo:lo + 6], eps.numpy()[lo:lo + 6]), rel=1e-12)
+    independent = float(((x0.numpy() - eps.numpy()) ** 2).sum())
+    assert float(((x0.numpy() - paired) ** 2).sum()) < independent
+
+
+def test_ot_coupling_keeps_the_straight_path_and_its_target() -> None:
+    """With the OT pairs, x_t = (1 - t) x_0 + t eps' and the target eps' - x_0 for one reordering eps' of the
+    noise: solving the path for eps' gives back a permutation of the draws and the target by hand."""
+    process = FlowMatching(50, coupling="ot")
+    x0 = torch.randn(40, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    t = torch.linspace(1.0, 49.0, 40, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(2)
+    x_t, target = process.training_pair(x0, t, gen)
+    drawn = torch.randn(40, 2, generator=torch.Generator().manual_seed(2), dtype=torch.float64).numpy()
+    tau = (t / 50).numpy()[:, None]
+    eps_used = (x_t.numpy() - (1 - tau) * x0.numpy()) / tau
+    np.testing.assert_allclose(target.numpy(), eps_used - x0.numpy(), atol=1e-9)
+    assert sorted(map(tuple, np.round(eps_used, 8))) == sorted(map(tuple, np.round(drawn, 8)))
+    assert not np.allclose(eps_used, drawn)  # reordered: 40 Gaussian draws are never already in OT order
+
+
+def test_the_coupling_is_a_setting_of_the_config_and_refused_for_a_conditional_model() -> None:
+    from core.defaults import defaults_for
+
+    assert build_process(ExperimentConfig(model="flow", coupling="ot")).coupling == "ot"
+    assert defaults_for(ExperimentConfig(model="flow", dataset="moons")).coupling == "ot"
+    assert defaults_for(ExperimentConfig(model="flow", dataset="moons", conditional=True)).coupling == "independent"
+    with pytest.raises(ValueError, match="coupling"):
+        ExperimentConfig(model="flow", coupling="ot", conditional=True).validate()
+    with pytest.raises(ValueError, match="coupling"):
+        FlowMatching(10, coupling="sinkhorn")

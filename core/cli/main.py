@@ -28,6 +28,9 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=defaults.hidden, help="width of the MLP layers")
     p.add_argument("--schedule", choices=("linear", "cosine"), default=None, help="DDPM beta schedule")
     p.add_argument("--timesteps", type=int, default=None, help="T, the number of noising steps")
+    p.add_argument("--coupling", choices=("independent", "ot"), default=None,
+                   help="flow: pair data and noise independently or by minibatch optimal transport (default for "
+                        "2-D sets: ot, straighter paths that few Euler steps follow)")
     p.add_argument("--conditional", action="store_true", help="class-conditional diffusion (classifier-free guidance)")
     p.add_argument("--autoencoder", type=Path, default=None, metavar="FILE",
                    help="latent-diffusion: the frozen auto-encoder or VAE checkpoint whose codes it models "
@@ -125,12 +128,14 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         beta=args.beta, hidden=args.hidden, seed=args.seed, steps=args.steps, seconds=args.seconds,
         conditional=args.conditional,
     )
-    for name in ("schedule", "timesteps", "lr", "batch_size", "channels", "denoiser_width"):
+    for name in ("schedule", "coupling", "timesteps", "lr", "batch_size", "channels", "denoiser_width"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
     if args.steps is None and args.seconds is None:
         changes["seconds"] = 30.0
+    if args.conditional and args.coupling is None:
+        changes["coupling"] = "independent"  # minibatch OT pairs ignore the labels
     if args.model == "latent-diffusion":
         changes.update(autoencoder=str(args.autoencoder or ""), latent_process=args.process)
     elif args.autoencoder is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
+from core.diffusion.coupling import COUPLINGS, ot_pairing
 from core.diffusion.process import ProcessBase, StepModel, check_sampler, standard_normal
 from core.diffusion.step_terms import StepTerms, explained
 
@@ -38,6 +39,7 @@ class FlowMatching(ProcessBase):
     """
 
     timesteps: int
+    coupling: str = "independent"  # or "ot": minibatch optimal-transport pairs (core.diffusion.coupling)
 
     kind = "flow"
     samplers = ("euler", "heun")
@@ -46,6 +48,8 @@ class FlowMatching(ProcessBase):
     def __post_init__(self) -> None:
         if self.timesteps < 1:
             raise ValueError("timesteps must be at least 1")
+        if self.coupling not in COUPLINGS:
+            raise ValueError(f"coupling must be one of {', '.join(COUPLINGS)}, not {self.coupling!r}")
 
     def time(self, t: torch.Tensor | int | float) -> torch.Tensor:
         """Continuous time t / T in [0, 1] of step index (or real-valued step) t."""
@@ -83,6 +87,8 @@ class FlowMatching(ProcessBase):
         """(network input x_t, regression target eps - x_0): the conditional flow matching pair (Lipman et al.
         2023 eq. 23; Liu et al. 2023 eq. 1). One draw eps of x0's shape from `generator` (None: global RNG)."""
         eps = standard_normal(x0, generator)
+        if self.coupling == "ot":
+            eps = ot_pairing(x0, eps)  # the minibatch OT plan instead of the independent pairing
         return self.add_noise(x0, t, eps), eps - x0
 
     @property

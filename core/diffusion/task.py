@@ -97,11 +97,11 @@ class DiffusionTask:
 
 def build_process(config: ExperimentConfig) -> NoiseProcess:
     """The noise process a config names: "diffusion" -> DDPM(T, schedule), "gaussian-diffusion" -> the lecture's,
-    "flow" -> FlowMatching(T) (rectified flow; T is its default number of sampler steps)."""
+    "flow" -> FlowMatching(T, coupling) (rectified flow; T is its default number of sampler steps)."""
     if config.model == "diffusion":
         return DDPM(config.timesteps, config.schedule)
     if config.model == "flow":
-        return FlowMatching(config.timesteps)
+        return FlowMatching(config.timesteps, config.coupling)
     if config.model == "gaussian-diffusion":
         return GaussianDiffusion(sigma=config.diffusion_sigma, timesteps=config.timesteps)
     raise ValueError(f"{config.model!r} is not a diffusion model")

@@ -51,6 +51,11 @@ FIELDS: tuple[Field, ...] = (
           "DDPM variance schedule beta_t (linear or cosine):\n"
           "x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, abar_t = prod_{s<=t} (1 - beta_s).",
           ("diffusion",), "choice", choices=("linear", "cosine")),
+    Field("coupling", "Pairing of data and noise",
+          "flow matching pairs each data point x_0 with a noise draw eps and learns v = eps - x_0\n"
+          "on x_t = (1 - t) x_0 + t eps. independent: as drawn; ot: the batch's optimal-transport\n"
+          "assignment, so paths cross less and 10 Euler steps follow them.",
+          ("flow",), "choice", choices=("independent", "ot")),
     Field("diffusion_sigma", "Diffusion sigma",
           "sigma of the lecture's Gaussian diffusion: x_{t+dt} = x_t + eta, eta ~ N(0, sigma^2 dt);\n"
           "reverse step x_t ~ N(f(x_{t+dt}), sigma^2 dt).",
