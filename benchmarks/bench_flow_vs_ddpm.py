@@ -3,7 +3,7 @@
     python benchmarks/bench_flow_vs_ddpm.py --json [--seconds 20]
 
 Trains `gendiff train --model flow` and `--model diffusion` on moons for --seconds each (one torch thread, seed 0,
-the CLI's defaults: T = 100, batch 512, lr 2e-3, EMA), then measures both with the evaluation of `gendiff eval`
+the CLI's defaults: T = 100, batch 512, lr 2e-3, EMA; flow pairs data and noise by minibatch OT), then measures both with the evaluation of `gendiff eval`
 (core.evaluation: energy distance of 4 x 5,000 samples to 5,000 held-out points over the data's own floor; 1 = as
 close as the data to itself) with each process's default sampler (flow: 100 Euler steps; DDPM: 100 ancestral
 steps) and again at 10 steps (flow: Euler; DDPM: ancestral, the respaced chain).
