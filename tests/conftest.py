@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dialog_guard import refuse_modal_dialogs
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 GUI_DIR = Path(__file__).parent / "gui"
@@ -43,6 +45,7 @@ def _gui_test_guards(request, monkeypatch, tmp_path):
         return base_start(self, *args, **kwargs)
 
     monkeypatch.setattr(QThread, "start", recording_start)
+    refuse_modal_dialogs(monkeypatch)
     qtlog = request.getfixturevalue("qtlog") if "qtbot" in request.fixturenames else None
     if "qtbot" in request.fixturenames:
         from gendiff_gui.gui_garbage import collect_on_gui_thread

@@ -194,3 +194,15 @@ def test_presentation_sizes_follow_the_screen_height():
     small = presentation_for(800)
     assert small.font_pt == round(PRESENTATION.font_pt * 800 / 1080, 1) and small.icon_px < PRESENTATION.icon_px
     assert presentation_for(300).font_pt == 12.0  # never below a readable size
+
+
+def test_save_and_open_without_a_path_ask_with_a_file_dialog(qtbot, window):
+    """Ctrl+S / Ctrl+O with no path open a file dialog (which the tests' guard turns into a failure at once, so
+    no test can hang on a dialog nobody answers offscreen)."""
+    import pytest
+    from dialog_guard import ModalDialogOpened
+
+    with pytest.raises(ModalDialogOpened, match="getSaveFileName"):
+        window.save_checkpoint()
+    with pytest.raises(ModalDialogOpened, match="getOpenFileName"):
+        window.open_checkpoint()
