@@ -33,7 +33,7 @@ EXACT = 1e-3  # relative: seeded, deterministic metrics (stored to 6 significant
 SAMPLED = 0.03  # relative: metrics that draw noise or samples
 SAMPLED_METRICS = ("nelbo", "nats", "energy_distance")
 PATHS = bundled_model_paths()
-ENERGY_CHECKED = ("moons-ddpm",)  # the one 2-D model whose energy distances are recomputed (see the docstring)
+ENERGY_CHECKED = ("swiss-roll-ddpm",)  # the one 2-D model whose energy distances are recomputed (T = 100)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -52,7 +52,8 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="save the trained model to this .safetensors file")
     p.add_argument("--save-every", type=float, default=None, metavar="SECONDS",
                    help="with --out: also save the weights every SECONDS while training (long runs)")
-    p.add_argument("--resume", action="store_true", help="with --out: continue from the weights already in OUT")
+    p.add_argument("--resume", action="store_true",
+                   help="with --out: continue from the weights already in OUT (at --lr, if given)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar (there is none with --json or when "
                    "stderr is not a terminal either)")
@@ -206,6 +207,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             exp = Experiment.from_checkpoint(args.out, points=points, device=device)
             if exp.config.model != config.model or exp.config.dataset != config.dataset:
                 raise UserError(f"--resume: {args.out} holds a {exp.config.model} on {exp.config.dataset}")
+            if args.lr is not None:  # a resumed run may go on at another learning rate (a lower one, to settle)
+                exp.config = exp.config.replace(lr=args.lr)
             if config.family == "latent-diffusion" and args.autoencoder is not None:  # it must be the one inside
                 from core.latent_diffusion.autoencoder_link import load_autoencoder, with_autoencoder
 

@@ -74,6 +74,7 @@ class LossCurvesView(QWidget):
 
         self.plot_widget = pg.PlotWidget(axisItems={"left": DecadeAxis("left"), "bottom": DecadeAxis("bottom")})
         self.plot = self.plot_widget.getPlotItem()
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)": on the log scale it made no sense
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)  # the view follows the run (a drag on a projector is a mistake)
         self.plot.hideButtons()

@@ -123,6 +123,24 @@ class MainWindow(QMainWindow):
         self.set_theme(NORMAL)
         self._on_state(self.session.state)
         self.resize(1280, 800)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window into its screen's available area (a laptop's 1280 x 800 less its panel, or a
+        size saved on a bigger monitor): nothing of it may hang off the screen."""
+        screen = self.screen()
+        if screen is None or getattr(self, "presenting", False) or self.isFullScreen():
+            return  # presentation mode fills its screen (or the projector a test emulates) by itself
+        area = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # the window manager's title bar and borders
+        width = min(self.width(), max(area.width() - frame.width(), self.minimumWidth()))
+        height = min(self.height(), max(area.height() - frame.height(), self.minimumHeight()))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(self.x(), area.left()), area.right() + 1 - width - frame.width())
+        y = min(max(self.y(), area.top()), area.bottom() + 1 - height - frame.height())
+        if (x, y) != (self.x(), self.y()):
+            self.move(max(x, area.left()), max(y, area.top()))
 
     # ----- views -----
     def add_view(self, name: str, widget: QWidget, families: Iterable[str] | None = None) -> None:
@@ -431,6 +449,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        self.fit_to_screen()  # saved on another monitor, perhaps a bigger one
         return self.settings.value("theme", "normal") == PRESENTATION.name
 
     def save_settings(self) -> None:
@@ -441,6 +460,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("theme", self.theme.name)
         save_config(self.settings, self.session.experiment.config if self.session.experiment else self.panel.config())
         self.settings.sync()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.isFullScreen():  # once the window manager's frame is known, the whole window on the screen
+            QTimer.singleShot(0, self, self.fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
