@@ -105,6 +105,15 @@ class LessonCaption(QFrame):
             grid.setColumnStretch(2, 0)
         grid.setHorizontalSpacing(6 if narrow else 16)
 
+    def resizeEvent(self, event) -> None:
+        """Ask for the height the wrapped text needs at this width: the side column's layout does not pass on the
+        labels' height-for-width, and a formula wrapped onto one more line was cut off at the bottom (seen at
+        1920 x 1080 in lesson 4)."""
+        super().resizeEvent(event)
+        needed = self._grid.totalHeightForWidth(self.width()) if self._narrow else -1
+        if needed != self.minimumHeight() and (needed > 0 or self.minimumHeight() > 0):
+            self.setMinimumHeight(max(needed, 0))
+
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)
         self.formula.setText(rich(formula))
