@@ -145,6 +145,8 @@ def _describe_foreign(data: bytes, path: Path) -> str | None:
     """A readable reason for files that are clearly not safetensors (checked before parsing anything)."""
     if not data:
         return f"{path.name} is empty"
+    if len(data) >= 9 and data[8:9] == b"{" and struct.unpack("<Q", data[:8])[0] <= len(data) - 8:
+        return None  # a safetensors layout (its header's length may begin with any byte, 0x80 a pickle's too)
     if data[:2] in _PICKLE_MAGIC or data[:1] == b"\x80":
         return f"{path.name} is a Python pickle (a .pt/.pth file); gendiff never unpickles files, since that can run code"
     if data[:4] == b"PK\x03\x04":

@@ -115,3 +115,23 @@ def test_save_into_missing_folder_is_a_clear_error_and_keeps_old_file(tmp_path):
     with pytest.raises(CheckpointError):
         save_checkpoint(path, {"x": object()}, CONFIG)
     assert path.read_bytes() == before
+
+
+def test_a_header_whose_length_begins_like_a_pickle_still_opens(tmp_path):
+    """safetensors starts with its JSON header's length as a little-endian u64: any first byte is possible. A
+    length of 0x...80 was taken for a pickle and a valid checkpoint refused (seen when a config field was added).
+    The header is padded to 8 bytes, so its length's low byte is a multiple of 8: 0x80 is pickle's PROTO opcode."""
+    low_byte = 0x80
+    weights = {"w": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    for pad in range(256):  # metadata of a growing length until the header's length ends in low_byte
+        path = tmp_path / "model.safetensors"
+        save_checkpoint(path, weights, ExperimentConfig(), {"note": "x" * pad})
+        data = path.read_bytes()
+        if data[0] == low_byte:
+            break
+    else:
+        pytest.fail(f"no padding gave a header length ending in {low_byte:#x}")
+    assert struct.unpack("<Q", data[:8])[0] % 256 == low_byte  # by hand: the layout's first 8 bytes
+    loaded = load_checkpoint(path)
+    np.testing.assert_array_equal(loaded.state["w"], weights["w"])
+    assert loaded.metadata["note"] == "x" * pad

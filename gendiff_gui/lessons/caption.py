@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
@@ -65,6 +65,7 @@ class LessonCaption(QFrame):
         self.close_button.clicked.connect(self.hide)
         self._source = ("", "")
         self._narrow = False
+        self._needed_height = -1  # the wrapped text's height at the current width (narrow only; see resizeEvent)
         self._theme = NORMAL
 
         self._grid = QGridLayout(self)
@@ -107,12 +108,18 @@ class LessonCaption(QFrame):
 
     def resizeEvent(self, event) -> None:
         """Ask for the height the wrapped text needs at this width: the side column's layout does not pass on the
-        labels' height-for-width, and a formula wrapped onto one more line was cut off at the bottom (seen at
-        1920 x 1080 in lesson 4)."""
+        labels' height-for-width, and a formula wrapped onto one more line was cut off at the bottom where there was
+        room for it (seen at 1920 x 1080 in lesson 4). A size hint, not a minimum: where the column is short
+        (1280 x 800 while training) it may still squeeze the caption rather than scroll."""
         super().resizeEvent(event)
         needed = self._grid.totalHeightForWidth(self.width()) if self._narrow else -1
-        if needed != self.minimumHeight() and (needed > 0 or self.minimumHeight() > 0):
-            self.setMinimumHeight(max(needed, 0))
+        if needed != self._needed_height:
+            self._needed_height = needed
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self._needed_height))
 
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)
