@@ -223,7 +223,7 @@ class LatentPanel(LatentViews):
         self.nearest_tile.set_image(as_floats(self._x_map[index, 0]))
         label = int(self._y_map[index])
         name = self._class_names[label] if 0 <= label < len(self._class_names) else "?"
-        self.nearest_tile.set_caption(f"nearest test image ({name})")
+        self.nearest_tile.set_caption(f"nearest image ({name})")  # of the test set (the map's points)
         self._refresh_ellipses()
 
     # ----- keeping views in step with the weights -----

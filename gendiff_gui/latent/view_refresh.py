@@ -114,7 +114,8 @@ class LatentViews(LatentLayout):
         if probe.image is not None:
             self.probe_tile.set_caption(f"dec(enc(x)) of {probe.name}")
         elif self._plane.d <= 3:
-            self.probe_tile.set_caption("dec(z),  z = (" + ", ".join(f"{v:.2f}" for v in probe.z) + ")")
+            # dec(z) with z's numbers in place: short enough for the narrow column beside a projected map
+            self.probe_tile.set_caption("dec(" + ", ".join(f"{v:.2f}" for v in probe.z) + ")")
         else:
             self.probe_tile.set_caption("dec(z) at the marker")
         self.map.set_probe(self._plane.to_map(probe.z)[0])
