@@ -135,15 +135,15 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
             changes[name] = value
     if args.steps is None and args.seconds is None:
         changes["seconds"] = 30.0
-    if args.conditional and args.coupling is None:
-        changes["coupling"] = "independent"  # minibatch OT pairs ignore the labels
     if args.model == "latent-diffusion":
         changes.update(autoencoder=str(args.autoencoder or ""), latent_process=args.process)
     elif args.autoencoder is not None:
         raise UserError("--autoencoder goes with --model latent-diffusion")
     from core.defaults import defaults_for
 
-    config = defaults_for(base.replace(model=args.model, dataset=args.dataset)).replace(**changes)
+    # the defaults see whether the model is conditional (minibatch OT pairs, for one, are not for a conditional one)
+    config = defaults_for(base.replace(model=args.model, dataset=args.dataset, conditional=args.conditional))
+    config = config.replace(**changes)
     try:
         return config.validate()
     except ValueError as exc:

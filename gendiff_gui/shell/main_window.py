@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         """Shrink and move the window into its screen's available area (a laptop's 1280 x 800 less its panel, or a
         size saved on a bigger monitor): nothing of it may hang off the screen."""
         screen = self.screen()
-        if screen is None or getattr(self, "presenting", False) or self.isFullScreen():
+        if screen is None or self.presenting or self.isFullScreen():
             return  # presentation mode fills its screen (or the projector a test emulates) by itself
         area = screen.availableGeometry()
         frame = self.frameGeometry().size() - self.geometry().size()  # the window manager's title bar and borders
@@ -137,10 +137,10 @@ class MainWindow(QMainWindow):
         height = min(self.height(), max(area.height() - frame.height(), self.minimumHeight()))
         if (width, height) != (self.width(), self.height()):
             self.resize(width, height)
-        x = min(max(self.x(), area.left()), area.right() + 1 - width - frame.width())
-        y = min(max(self.y(), area.top()), area.bottom() + 1 - height - frame.height())
+        x = max(area.left(), min(self.x(), area.right() + 1 - width - frame.width()))
+        y = max(area.top(), min(self.y(), area.bottom() + 1 - height - frame.height()))
         if (x, y) != (self.x(), self.y()):
-            self.move(max(x, area.left()), max(y, area.top()))
+            self.move(x, y)
 
     # ----- views -----
     def add_view(self, name: str, widget: QWidget, families: Iterable[str] | None = None) -> None:
@@ -463,8 +463,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self.isFullScreen():  # once the window manager's frame is known, the whole window on the screen
-            QTimer.singleShot(0, self, self.fit_to_screen)
+        QTimer.singleShot(0, self, self.fit_to_screen)  # again once the window manager's frame is known
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
