@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.lr_schedule import LR_DECAYS
+
 AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
 DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion", "flow")
@@ -62,7 +64,8 @@ class ExperimentConfig:
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
     denoiser_width: int | None = None  # width of the 2-D denoiser's MLP; None: core.diffusion.task.MLP_HIDDEN
-    ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.99 points, 0.999 images; 0: off
+    lr_decay: str = "none"  # "cosine": the lr falls to 0 over a run of a fixed number of steps (core.lr_schedule)
+    ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.995 points, 0.999 images; 0: off
     # latent diffusion: the noise process over the codes (a model name build_process takes) and the frozen auto-encoder
     latent_process: str = "diffusion"
     autoencoder: str = ""  # where the auto-encoder came from (a bundled file's name or the user's path); "" = default
@@ -116,6 +119,7 @@ class ExperimentConfig:
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (0 <= self.cond_drop < 1, "cond_drop must be in [0, 1)"),
             (self.ema_decay is None or 0 <= self.ema_decay < 1, "ema_decay must be in [0, 1)"),
+            (self.lr_decay in LR_DECAYS, f"lr_decay must be one of {', '.join(LR_DECAYS)}"),
         )
         problems = [text for holds, text in rules if not holds]
         if problems:

@@ -18,6 +18,7 @@ from core.checkpoint import (Checkpoint, CheckpointError, check_state_matches, l
 from core.config import ExperimentConfig
 from core.data import ArrayDataset, column_mean, load_dataset
 from core.device import choose_device
+from core.lr_schedule import lr_schedule
 from core.models.autoencoders import LinearAutoencoder, conv_autoencoder, mlp_autoencoder
 from core.models.vae import conv_vae, mlp_vae
 from core.tasks import Task
@@ -173,9 +174,11 @@ class Experiment:
         if steps is None and seconds is None:
             steps, seconds = self.config.steps, self.config.seconds
         optimizer = self.make_optimizer()
+        # a decaying lr (config.lr_decay) spans a run of known length; an open-ended run keeps config.lr
+        schedule = lr_schedule(self.config.lr_decay, self.config.lr, steps) if steps is not None else None
         for event in train(self.task, self.batches(seed=self.config.seed + self.steps_done), lr=self.config.lr,
                            steps=steps, seconds=seconds, stop=stop, snapshot_every_s=snapshot_every_s,
-                           start_step=self.steps_done, optimizer=optimizer):
+                           start_step=self.steps_done, optimizer=optimizer, lr_schedule=schedule):
             if event.done:
                 self.steps_done = event.step
                 self.seconds_done += event.seconds

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +73,7 @@ def train(
     start_step: int = 0,
     explode_factor: float = 1e4,
     jump_factor: float = 10.0,
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> Iterator[TrainEvent]:
     """Train `task.module` with Adam on `batches` until `steps`, `seconds`, `stop` or the caller stops iterating.
 
@@ -83,6 +84,7 @@ def train(
     ever exploding), the weights that last gave a sane loss are put back, a final event with diverged=True and
     a readable message is yielded, and the loop ends. Keeping those weights costs one copy per step and the
     norm one reduction (cheap next to a step for these model sizes).
+    `lr_schedule(k)`, if given, is the learning rate of the run's k-th update (k = 0 first; core.lr_schedule).
     """
     module = task.module
     device = module_device(module)  # batches arrive on the CPU; a module on a GPU gets each one moved there
@@ -138,6 +140,9 @@ def train(
             good_step = step
             opt.zero_grad(set_to_none=True)
             parts["total"].backward()
+            if lr_schedule is not None:
+                for group in opt.param_groups:
+                    group["lr"] = lr_schedule(step - start_step)
             opt.step()  # weights made NaN/Inf here give a NaN loss on the next step, which puts these back
             new_norm = _norm(params)
             if new_norm > jump_factor * norm + 1.0:  # ||theta|| jumped: far beyond any sane step of Adam

@@ -39,7 +39,12 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
                    help="latent-diffusion: the noise process over the codes")
     p.add_argument("--channels", type=int, default=None, help="base width of the image denoiser's U-Net")
     p.add_argument("--denoiser-width", type=int, default=None, help="width of the 2-D denoiser's MLP (default 128)")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="diffusion: sample from an exponential moving average of the weights with this decay "
+                        "(default 0.995 for 2-D sets, 0.999 for images; 0: off)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
+    p.add_argument("--lr-decay", choices=("none", "cosine"), default=None,
+                   help="with --steps: cosine lets the learning rate fall from --lr to 0 over the run")
     p.add_argument("--batch-size", type=int, default=None)
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="train for this many steps")
@@ -129,12 +134,15 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         beta=args.beta, hidden=args.hidden, seed=args.seed, steps=args.steps, seconds=args.seconds,
         conditional=args.conditional,
     )
-    for name in ("schedule", "coupling", "timesteps", "lr", "batch_size", "channels", "denoiser_width"):
+    for name in ("schedule", "coupling", "timesteps", "lr", "batch_size", "channels", "denoiser_width",
+                 "ema_decay", "lr_decay"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
     if args.steps is None and args.seconds is None:
         changes["seconds"] = 30.0
+    if args.lr_decay not in (None, "none") and args.steps is None:
+        raise UserError("--lr-decay cosine needs --steps (the run's length it decays over)")
     if args.model == "latent-diffusion":
         changes.update(autoencoder=str(args.autoencoder or ""), latent_process=args.process)
     elif args.autoencoder is not None:
