@@ -3,6 +3,7 @@
     python scripts/train_bundled_models.py            # all of them, one after another
     python scripts/train_bundled_models.py --only mnist-vae moons-ddpm
     python scripts/train_bundled_models.py --list
+    python scripts/train_bundled_models.py --evaluate-only spirals-ddpm   # re-measure and store the metrics
 
 Runs are fixed by step counts (not seconds), so the same machine and seed give the same weights.
 Each checkpoint carries its held-out metrics in its metadata (`gendiff info` lists them).
@@ -61,12 +62,36 @@ def bundle() -> dict[str, list[str]]:
 SETTLE: dict[str, tuple[float, int]] = {}
 
 
+def evaluate_again(names: list[str], threads: int) -> int:
+    """Recompute each named bundled model's metrics as `gendiff train` does at the end of a run, and store them."""
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    from core.evaluation import evaluate, round_metrics
+    from core.experiment import Experiment
+
+    torch.set_num_threads(threads)
+    for name in names:
+        path = OUT / f"{name}.safetensors"
+        t0 = time.time()
+        exp = Experiment.from_checkpoint(path)
+        metrics = round_metrics(evaluate(exp, seed=exp.config.seed))
+        exp.save(path, metrics=metrics)
+        print(f"{name}: {time.time() - t0:.0f} s: {metrics}", flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="names to (re)train; default: all")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--evaluate-only", nargs="*", metavar="NAME",
+                        help="no training: measure the named bundled models again (`gendiff eval`'s metrics) and "
+                             "store the figures in their metadata")
     args = parser.parse_args()
+    if args.evaluate_only is not None:
+        return evaluate_again(args.evaluate_only, args.threads)
     runs = bundle()
     if args.list:
         for name, argv in runs.items():

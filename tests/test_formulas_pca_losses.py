@@ -10,7 +10,7 @@ from torch import nn
 
 from core import losses, metrics
 from core.metrics import pca_fit, pca_mse, reconstruction_mse, vae_nelbo
-from core.metrics_2d import _mean_pairwise_distance, energy_distance
+from core.metrics_2d import _mean_pairwise_distance, energy_distance, energy_distance_to_floor
 from core.models.vae import VAE
 
 torch.set_num_threads(1)
@@ -238,3 +238,20 @@ def test_energy_distance_refuses_bad_shapes() -> None:
         energy_distance(np.zeros(3), np.zeros((3, 1)))
     with pytest.raises(ValueError):
         energy_distance(np.zeros((0, 2)), np.zeros((3, 2)))
+
+
+def test_the_floor_ratio_averages_sample_blocks_and_data_blocks_by_hand() -> None:
+    rng = np.random.default_rng(12)
+    ref = rng.standard_normal((7, 2))
+    samples = rng.standard_normal((7 * 5, 2)) * 1.2  # 5 blocks of len(ref)
+    data = rng.standard_normal((7 * 3, 2))  # 3 blocks
+    out = energy_distance_to_floor(samples, ref, data, repeats=2, sample_blocks=4)
+    model = np.mean([loop_energy_distance(samples[7 * r:7 * (r + 1)], ref) for r in range(4)])
+    floor = np.mean([loop_energy_distance(data[7 * r:7 * (r + 1)], ref) for r in range(2)])
+    assert math.isclose(out["energy_distance"], model, rel_tol=1e-9, abs_tol=1e-7)
+    assert math.isclose(out["energy_distance_data"], floor, rel_tol=1e-9, abs_tol=1e-7)
+    assert math.isclose(out["energy_distance_ratio"], model / floor, rel_tol=1e-6)
+    # without sample_blocks both sides average `repeats` blocks
+    same = energy_distance_to_floor(samples, ref, data, repeats=2)
+    assert math.isclose(same["energy_distance"], np.mean([loop_energy_distance(samples[7 * r:7 * (r + 1)], ref)
+                                                          for r in range(2)]), rel_tol=1e-9, abs_tol=1e-7)
