@@ -136,6 +136,25 @@ def test_denoiser_shapes_and_sizes() -> None:
     assert mlp(torch.randn(5, 2), torch.arange(5)).shape == (5, 2)
 
 
+@pytest.mark.parametrize("classes", [0, 3])
+def test_a_batch_sharing_its_step_gives_each_point_what_it_gets_alone(classes: int) -> None:
+    torch.manual_seed(0)
+    mlp = MLPDenoiser(2, 32, 2, 100, num_classes=classes).eval()
+    x = torch.randn(6, 2)
+    y = torch.full((6,), 1) if classes else None
+    one_by_one = torch.cat([mlp(x[i:i + 1], torch.tensor([40]), None if y is None else y[i:i + 1])
+                            for i in range(6)])
+    with torch.no_grad():
+        assert torch.allclose(mlp(x, torch.full((6,), 40), y), one_by_one, atol=1e-6)
+        mixed = torch.tensor([40, 40, 40, 40, 40, 7])  # one point at another step: no sharing
+        alone = mlp(x[5:], torch.tensor([7]), None if y is None else y[5:])
+        assert torch.allclose(mlp(x, mixed, y)[5:], alone, atol=1e-6)
+        if classes:  # labels differ: each point keeps its own
+            labels = torch.tensor([0, 1, 2, 0, 1, 2])
+            each = torch.cat([mlp(x[i:i + 1], torch.tensor([40]), labels[i:i + 1]) for i in range(6)])
+            assert torch.allclose(mlp(x, torch.full((6,), 40), labels), each, atol=1e-6)
+
+
 def test_energy_distance() -> None:
     rng = np.random.default_rng(0)
     a = rng.normal(size=(1500, 2))

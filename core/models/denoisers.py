@@ -61,6 +61,14 @@ def fourier_features(x: torch.Tensor, octaves: int) -> torch.Tensor:
     return torch.cat([x, torch.sin(xf), torch.cos(xf)], dim=1)
 
 
+def _one_row_if_shared(t: torch.Tensor, y: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(t[:1], y[:1]) when every row has the same step and label (a sampler's batch: the embedding is then made
+    once, not once a point, about 40 % of a 2-D denoiser's work), else (t, y) unchanged."""
+    if t.dim() == 1 and len(t) > 1 and bool((t == t[0]).all()) and (y is None or bool((y == y[0]).all())):
+        return t[:1], None if y is None else y[:1]
+    return t, y
+
+
 class MLPDenoiser(nn.Module):
     """Denoiser for points in R^d: Fourier features of x, an input layer, `layers` residual SiLU blocks of width
     `hidden`, each shifted by the time (and class) embedding, and a linear read-out."""
@@ -81,7 +89,7 @@ class MLPDenoiser(nn.Module):
         self.out = nn.Linear(hidden, dim)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        c = self.embed(t, y)
+        c = self.embed(*_one_row_if_shared(t, y))  # (B, emb), or (1, emb) broadcast when every row shares t and y
         h = self.inp(fourier_features(x, self.octaves))
         for block, cond in zip(self.blocks, self.cond):
             h = h + block(F.silu(h + cond(c)))
