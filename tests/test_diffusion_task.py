@@ -137,7 +137,7 @@ def test_denoiser_shapes_and_sizes() -> None:
 
 
 @pytest.mark.parametrize("classes", [0, 3])
-def test_a_batch_sharing_its_step_gives_each_point_what_it_gets_alone(classes: int) -> None:
+def test_points_sharing_a_step_get_what_each_gets_alone_and_the_same_gradients(classes: int) -> None:
     torch.manual_seed(0)
     mlp = MLPDenoiser(2, 32, 2, 100, num_classes=classes).eval()
     x = torch.randn(6, 2)
@@ -153,6 +153,18 @@ def test_a_batch_sharing_its_step_gives_each_point_what_it_gets_alone(classes: i
             labels = torch.tensor([0, 1, 2, 0, 1, 2])
             each = torch.cat([mlp(x[i:i + 1], torch.tensor([40]), labels[i:i + 1]) for i in range(6)])
             assert torch.allclose(mlp(x, torch.full((6,), 40), labels), each, atol=1e-6)
+    # gradients reach the embedding through the one shared row as through separate ones
+    for batch_steps in (torch.tensor([40, 7, 40, 7, 40, 99]), torch.full((6,), 40)):
+        mlp.zero_grad()
+        mlp(x, batch_steps, y).square().sum().backward()
+        shared = [p.grad.clone() for p in mlp.parameters()]
+        mlp.zero_grad()
+        sum(mlp(x[i:i + 1], batch_steps[i:i + 1], None if y is None else y[i:i + 1]).square().sum()
+            for i in range(6)).backward()
+        assert all(torch.allclose(a, p.grad, atol=1e-5) for a, p in zip(shared, mlp.parameters()))
+    if classes:
+        with pytest.raises(IndexError):
+            mlp(x, torch.full((6,), 40), torch.full((6,), classes + 1))  # no such class: refused, not folded
 
 
 def test_energy_distance() -> None:
