@@ -10,8 +10,9 @@ from core.config import DIFFUSION_MODELS, ExperimentConfig
 def wire(window, panel) -> None:
     """Add `panel` (a DiffusionPanel) to the main window as the "Diffusion" tab of diffusion models and wire it:
     experiments and snapshots from the window, messages to its bar, training on a drawing, File menu entries, and
-    its sampling jobs stopped when the window closes (`window.track_job`, or the panel's own `shutdown` on the
-    window's Close). Shows the window's current experiment, if any."""
+    its sampling jobs stopped when the window closes (`window.track_job`) and the panel shut down on the window's
+    Close (its `shutdown`: the scrubber pauses, no run starts after it). Shows the window's current experiment, if
+    any."""
     window.add_view("Diffusion", panel, families={"diffusion"})
     window.snapshots.experiment_ready.connect(panel.set_experiment)
     window.snapshots.updated.connect(lambda _config, snapshot: panel.set_snapshot(snapshot))
@@ -20,8 +21,7 @@ def wire(window, panel) -> None:
     track = getattr(window, "track_job", None)
     if track is not None:
         panel.job_started.connect(track)
-    else:
-        window.installEventFilter(panel)
+    window.installEventFilter(panel)  # its Close: the scrubber stops playing and no run starts any more
     add_menu_entries(window, panel)
     if window.session.experiment is not None:
         panel.set_experiment(window.session.experiment)

@@ -74,6 +74,7 @@ class RunController(QObject):
         self._worker: SamplingWorker | None = None
         self.stepper: StepRun | None = None  # the run of step mode, while it is on screen
         self._jobs: list[Job] = []
+        self._closed = False  # after `shutdown` (the window closed) no run starts, not even a late Follow's
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_DELAY_MS)
         self._follow_timer.timeout.connect(self.maybe_follow)
 
@@ -183,7 +184,7 @@ class RunController(QObject):
         self.start_runs([spec], autoplay)
 
     def start_runs(self, specs: list[RunSpec], autoplay: bool = True) -> None:
-        if self._net is None:
+        if self._net is None or self._closed:
             return
         self._replace_runs(specs)
         worker_net, process = self._net.frozen_copy(), self.process
@@ -213,7 +214,7 @@ class RunController(QObject):
     def start_stepping(self) -> bool:
         """Replace the runs with the settings' first sampling run in step mode, at its start (t = T). False
         without a model."""
-        if self._net is None:
+        if self._net is None or self._closed:
             return False
         spec = RunSpec(kind=SAMPLE, **self._settings().samplers[0])
         self._replace_runs([spec])
@@ -257,7 +258,9 @@ class RunController(QObject):
         self.stopping.emit()
 
     def shutdown(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Stop every sampling job and wait for its thread (closing the window). True if all have ended."""
+        """Stop every sampling job and wait for its thread (closing the window: for good, no run starts after
+        it). True if all have ended."""
+        self._closed = True
         self.stop()
         return stop_and_wait(self._jobs, timeout_ms)
 

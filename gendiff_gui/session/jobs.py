@@ -19,6 +19,10 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from gendiff_gui.session.workers import Worker
 
+# Every started job until its thread has ended: a QThread destroyed while it runs aborts the process (Qt's
+# qFatal), so no owner's garbage collection (a closed window's views, say) may take a running one with it.
+_RUNNING: set[Job] = set()
+
 
 class Job(QObject):
     """Runs `worker` in a QThread named `gendiff-<name>`; emits `finished(job)` when the thread is gone."""
@@ -40,6 +44,7 @@ class Job(QObject):
         if self._started:
             raise RuntimeError(f"job {self.name} was already started")
         self._started = True
+        _RUNNING.add(self)
         self._thread.start()
 
     @property
@@ -59,6 +64,7 @@ class Job(QObject):
         if thread is None:
             return
         thread.wait()  # `finished` is emitted just before the thread really ends
+        _RUNNING.discard(self)
         self.finished.emit(self)
 
 

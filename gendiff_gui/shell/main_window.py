@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self._normal_layout: tuple[QByteArray, QByteArray] | None = None
         self._views: list[tuple[str, QWidget, frozenset[str]]] = []
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
+        self._closed = False  # closing is final: the views' late jobs are stopped as they start
         self._curves_split: list[int] | None = None  # views : loss curves, when the curves were last shown
 
         self.panel = ExperimentPanel()
@@ -157,9 +158,11 @@ class MainWindow(QMainWindow):
 
     def track_job(self, job: Job) -> None:
         """A job the session does not own (a view's sampling, the start-up prefetch): closing the window stops it
-        and waits for it too."""
+        and waits for it too; one handed over after the window closed (a late timer's) is stopped at once."""
         self._tracked_jobs.append(job)
         job.finished.connect(self._tracked_jobs.remove)
+        if self._closed:
+            job.request_stop()
 
     def views(self) -> dict[str, QWidget]:
         return {name: widget for name, widget, _ in self._views}
@@ -466,6 +469,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self.fit_to_screen)  # again once the window manager's frame is known
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         if not self.session.shutdown(CLOSE_TIMEOUT_MS, others=self._tracked_jobs):
             log.warning("a job did not stop within %d ms", CLOSE_TIMEOUT_MS)
         self.save_settings()

@@ -66,7 +66,7 @@ def test_a_cancelled_sweep_stops_between_points(qtbot, monkeypatch, moons):
 
 def test_the_live_quality_curve_gets_points_while_training(qtbot, monkeypatch, started_window):
     monkeypatch.setattr(quality_curve, "EVERY_S_POINTS", 0.3)  # often, for a short run
-    window = started_window(MOONS.replace(steps=200, batch_size=64))
+    window = started_window(MOONS.replace(steps=100_000, batch_size=64))  # stopped once it has 3 points
     live = window.findChild(LiveQuality)
     view = window.findChild(QualityCurveView)
     assert live.enabled and not view.isHidden()  # shown with the loss curves, once training starts
@@ -75,6 +75,7 @@ def test_the_live_quality_curve_gets_points_while_training(qtbot, monkeypatch, s
     window.train()
     qtbot.waitUntil(lambda: window.session.state == "training", timeout=40000)
     qtbot.waitUntil(lambda: len(measured) >= 3 or window.session.state == "idle", timeout=120000)
+    window.session.stop()
     qtbot.waitUntil(lambda: window.session.state == "idle" and not live.busy, timeout=120000)
     steps, values = view.points()
     assert len(steps) >= 3 and np.all(np.diff(steps) > 0) and np.all(np.isfinite(values))

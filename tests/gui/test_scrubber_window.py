@@ -48,3 +48,31 @@ def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qt
     np.testing.assert_allclose(experiment.train_data.x, standardise(drawn), atol=1e-6)
     assert window.panel.config().dataset == "points"  # Train again continues this model, not a new one
     assert panel.trajectories and panel.particles[0].data_picture.image is not None
+
+
+def test_a_closed_window_starts_no_sampling_run_and_stops_one_handed_to_it(qtbot, window):
+    """Closing is final: the scrubber stops playing, a late Follow or resample starts no run, and a job a view
+    starts after the close (a timer's) is stopped at once instead of outliving the window."""
+    from gendiff_gui.session.jobs import Job
+    from gendiff_gui.session.workers import Worker
+
+    window.start(MOONS)
+    qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
+    panel = window.views()["Diffusion"]
+    qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=60000)
+    panel.scrubber.set_index(0)
+    panel.scrubber.play()
+    window.close()
+    assert not panel.scrubber.playing
+    panel.runs.resample()  # what Follow training's timer or the scrubber's last tick would call
+    assert not panel.runs.busy and not panel.runs.running
+
+    class Waits(Worker):
+        def work(self) -> None:
+            while not self.stop_requested:
+                self._stop.wait(0.01)
+
+    late = Job("late", Waits())
+    window.track_job(late)
+    late.start()
+    qtbot.waitUntil(lambda: not late.alive, timeout=5000)

@@ -193,3 +193,25 @@ def test_rapid_resets_build_only_the_last_request(qtbot, ready_window, toy_confi
     for seed in (1, 2, 3):
         w.session.reset(toy_config.replace(seed=seed))
     qtbot.waitUntil(lambda: not w.session.busy and w.session.experiment.config.seed == 3, timeout=40000)
+
+
+def test_a_running_job_outlives_its_collected_owner(qtbot):
+    """A QThread destroyed while it runs aborts the process: a job whose owner is garbage (a closed window's
+    view) keeps its thread until the thread has ended, and still reports `finished`."""
+    import gc
+
+    from gendiff_gui.session.workers import Worker
+
+    release, ended = threading.Event(), []
+
+    class Blocks(Worker):
+        def work(self) -> None:
+            release.wait(10)
+
+    job = Job("orphan", Blocks())
+    job.finished.connect(lambda j: ended.append(j.name))
+    job.start()
+    del job
+    gc.collect()  # without the running-jobs registry this destroys the running QThread: Qt aborts
+    release.set()
+    qtbot.waitUntil(lambda: ended == ["orphan"], timeout=5000)
