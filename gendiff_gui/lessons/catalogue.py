@@ -48,7 +48,8 @@ class Lesson:
 
 
 def _config(**values) -> ExperimentConfig:
-    return defaults_for(ExperimentConfig(**values))
+    """The model's and dataset's defaults (core.defaults), the lesson's own `values` over them."""
+    return defaults_for(ExperimentConfig(**values)).replace(**values)
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -114,7 +115,8 @@ LESSONS: tuple[Lesson, ...] = (
         idea="Start from pure noise and apply the learned reverse step T times: the noise becomes data.",
         formula="x̂<sub>T</sub> ~ N(0, σ²);   for t = T−Δt … 0:   "
                 "x̂<sub>t</sub> ~ N(f<sub>θ</sub>(x̂<sub>t+Δt</sub>), σ² Δt)",
-        checkpoint="8gaussians-lecture", config=_config(model="gaussian-diffusion", dataset="8gaussians"),
+        checkpoint="8gaussians-lecture",
+        config=_config(model="gaussian-diffusion", dataset="8gaussians", timesteps=1000),  # as its bundled model
         view=DIFFUSION, subview="Watch diffusion",
         controls=((DIFFUSION, "controls.field", True),),
         sees="2,000 particles flowing from a Gaussian blob into eight clusters, the arrows of f<sub>θ</sub> behind them",
