@@ -11,6 +11,7 @@ from core.lr_schedule import LR_DECAYS
 AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
 DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion", "flow")
+LECTURE_TARGETS = ("sample", "bridge")  # the lecture's regression target: the drawn x_t, or its bridge mean
 LATENT_DIFFUSION_MODELS = ("latent-diffusion",)  # a diffusion over a frozen auto-encoder's codes
 ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS
 MAX_TIMESTEPS = 100_000
@@ -60,6 +61,7 @@ class ExperimentConfig:
     schedule: str = "linear"  # DDPM beta schedule: linear | cosine
     coupling: str = "independent"  # flow matching's pairs of data and noise: independent | ot (minibatch OT)
     diffusion_sigma: float = 2.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1 (2 = twice unit-scale data's std)
+    lecture_target: str = "sample"  # lecture: regress on the drawn x_t ("sample") or E[x_t | x_{t+dt}, x_0] ("bridge")
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
@@ -120,6 +122,7 @@ class ExperimentConfig:
             (0 <= self.cond_drop < 1, "cond_drop must be in [0, 1)"),
             (self.ema_decay is None or 0 <= self.ema_decay < 1, "ema_decay must be in [0, 1)"),
             (self.lr_decay in LR_DECAYS, f"lr_decay must be one of {', '.join(LR_DECAYS)}"),
+            (self.lecture_target in LECTURE_TARGETS, f"lecture_target must be one of {', '.join(LECTURE_TARGETS)}"),
         )
         problems = [text for holds, text in rules if not holds]
         if problems:

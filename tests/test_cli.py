@@ -108,3 +108,17 @@ def test_eval_steps_sweep_prints_each_samplers_distances(tiny_vae, capsys):
     assert main(["eval", str(tiny_vae), "--steps-sweep"]) == 2  # not a diffusion model: one line, exit 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "diffusion" in err[0]
+
+
+def test_the_lecture_target_reaches_the_config_and_a_bad_one_exits_2(capsys):
+    from core.cli.main import _config_from_args, build_parser
+
+    args = build_parser().parse_args(["train", "--model", "gaussian-diffusion", "--dataset", "moons",
+                                      "--lecture-target", "bridge", "--steps", "10"])
+    config = _config_from_args(args)
+    assert config.lecture_target == "bridge" and config.timesteps == 200  # the other defaults still apply
+    assert _config_from_args(build_parser().parse_args(
+        ["train", "--model", "gaussian-diffusion", "--steps", "10"])).lecture_target == "sample"
+    with pytest.raises(SystemExit) as bad:
+        main(["train", "--model", "gaussian-diffusion", "--lecture-target", "mean", "--steps", "10"])
+    assert bad.value.code == 2 and "--lecture-target" in capsys.readouterr().err

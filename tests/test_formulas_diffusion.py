@@ -271,6 +271,31 @@ def test_lecture_training_pair_targets_step_k_minus_1() -> None:
     assert np.allclose(x_in.numpy(), x_prev + sigma * np.sqrt(1.0 / T) * eps_step, atol=1e-5)
 
 
+
+def test_the_bridge_target_is_the_lecture_targets_mean_given_its_input_and_x0() -> None:
+    # target="bridge": same draws and input; target E[x_{k-1} | x_k, x_0] = x_0 + ((k-1)/k) (x_k - x_0) by hand
+    sigma, T = 2.0, 10
+    x0 = torch.from_numpy(np.random.default_rng(7).standard_normal((5, 2)).astype(np.float32))
+    k = torch.tensor([1, 2, 4, 9, 10])
+    drawn_in, drawn = GaussianDiffusion(sigma=sigma, timesteps=T).training_pair(x0, k, torch.Generator().manual_seed(4))
+    x_in, target = GaussianDiffusion(sigma=sigma, timesteps=T, target="bridge").training_pair(
+        x0, k, torch.Generator().manual_seed(4))
+    assert torch.equal(x_in, drawn_in)
+    frac = ((k.numpy() - 1) / k.numpy())[:, None]
+    assert np.allclose(target.numpy(), x0.numpy() + frac * (x_in.numpy() - x0.numpy()), atol=1e-5)
+    # ... which is what the drawn target averages to for a given input: regress the drawn x_{k-1} on x_k over many
+    # draws from one x_0 (Brownian bridge: slope (k-1)/k, residual variance sigma^2 dt (k-1)/k)
+    k_big, n = 6, 200_000
+    many = GaussianDiffusion(sigma=sigma, timesteps=T)
+    x0_one = torch.full((n, 1), 0.3)
+    inputs, targets = many.training_pair(x0_one, torch.full((n,), k_big), torch.Generator().manual_seed(5))
+    u, v = inputs.numpy()[:, 0] - 0.3, targets.numpy()[:, 0] - 0.3
+    slope = (u @ v) / (u @ u)
+    assert slope == pytest.approx((k_big - 1) / k_big, abs=0.01)
+    assert np.var(v - slope * u) == pytest.approx(sigma ** 2 / T * (k_big - 1) / k_big, rel=0.02)
+    with pytest.raises(ValueError, match="target"):
+        GaussianDiffusion(sigma=sigma, timesteps=T, target="mean")
+
 class Recorder(nn.Module):
     """g(x, t, y) = c (a fixed tensor), remembering its inputs."""
 

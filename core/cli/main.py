@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.config import ALL_MODELS, DIFFUSION_MODELS, MODEL_DESCRIPTIONS, ExperimentConfig
+from core.config import ALL_MODELS, DIFFUSION_MODELS, LECTURE_TARGETS, MODEL_DESCRIPTIONS, ExperimentConfig
 from core.errors import EXIT_BAD_INPUT, UserError
 
 
@@ -42,6 +42,9 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ema-decay", type=float, default=None,
                    help="diffusion: sample from an exponential moving average of the weights with this decay "
                         "(default 0.995 for 2-D sets, 0.999 for images; 0: off)")
+    p.add_argument("--lecture-target", choices=LECTURE_TARGETS, default=None,
+                   help="gaussian-diffusion: regress f on the drawn x_t (the lecture's, default) or on its mean "
+                        "E[x_t | x_{t+dt}, x_0] (the same minimiser, without the target's noise)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     p.add_argument("--lr-decay", choices=("none", "cosine"), default=None,
                    help="with --steps: cosine lets the learning rate fall from --lr to 0 over the run")
@@ -135,7 +138,7 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         conditional=args.conditional,
     )
     for name in ("schedule", "coupling", "timesteps", "lr", "batch_size", "channels", "denoiser_width",
-                 "ema_decay", "lr_decay"):
+                 "ema_decay", "lr_decay", "lecture_target"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

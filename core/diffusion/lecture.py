@@ -10,6 +10,10 @@ network is called with the integer step index k (the same convention as DDPM, se
 * Forward (tutorial eq. 2 / lecture): x_{t+dt} = x_t + eta_t, eta_t ~ N(0, sigma^2 dt); so x_t = x_0 + N(0, sigma^2 t).
 * Training (lecture's denoising objective, tutorial Pseudocode 1):
   min_theta E || f_theta(x_{t+dt}, t+dt) - x_t ||^2, whose minimiser is f(z, t+dt) = E[x_t | x_{t+dt} = z].
+  `target="bridge"` regresses on E[x_t | x_{t+dt}, x_0] (the Brownian bridge mean) instead of the drawn x_t:
+  the two losses differ by a constant, E || x_t - E[x_t | x_{t+dt}, x_0] ||^2 = d sigma^2 dt (k-1)/k (f sees only
+  x_{t+dt}, so the cross term vanishes), hence the same minimiser and gradient in expectation, without the target's
+  noise, whose variance is about k times the signal's at step k (Rao-Blackwell; DDPM's posterior mean does the same).
 * Sampling (lecture, tutorial Pseudocode 2): x_1 ~ N(0, sigma^2 * 1), then for t = 1-dt, ..., 0:
   x_t ~ N(f_theta(x_{t+dt}, t+dt), sigma^2 dt).
   Choice (documented, tutorial Sec. 2 remark): the very last step, to t = 0, returns the mean f_theta(x_dt) without
@@ -36,6 +40,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.config import LECTURE_TARGETS
 from core.diffusion.process import ProcessBase, StepModel, check_sampler, standard_normal
 from core.diffusion.step_terms import StepTerms, explained
 from core.losses import denoising_objective
@@ -52,6 +57,7 @@ class GaussianDiffusion(ProcessBase):
     sigma: float
     timesteps: int
     noise_last_step: bool = False
+    target: str = "sample"  # "sample": the lecture's drawn x_t; "bridge": its mean given x_{t+dt} and x_0
 
     kind = "lecture"
     samplers = ("lecture",)
@@ -62,6 +68,8 @@ class GaussianDiffusion(ProcessBase):
             raise ValueError("timesteps must be at least 1")
         if not self.sigma > 0:
             raise ValueError("sigma must be > 0")
+        if self.target not in LECTURE_TARGETS:
+            raise ValueError(f"target must be one of {', '.join(LECTURE_TARGETS)}")
 
     @property
     def dt(self) -> float:
@@ -90,6 +98,7 @@ class GaussianDiffusion(ProcessBase):
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(network input x_{t+dt} at step k = `t`, regression target x_t at step k-1) for the lecture's objective
         E || f(x_{t+dt}, t+dt) - x_t ||^2 (tutorial Pseudocode 1): x_t = x_0 + N(0, sigma^2 t), x_{t+dt} = x_t + N(0, sigma^2 dt).
+        With `target="bridge"` the target is E[x_t | x_{t+dt}, x_0] (`bridge_mean`) instead of the drawn x_t.
 
         Two draws of x0's shape (from `generator`, None: torch's global RNG), in this order: eps_t, then eps_step;
         x_t = add_noise(x0, t - 1, eps_t), input = x_t + sigma sqrt(dt) eps_step.
@@ -97,7 +106,10 @@ class GaussianDiffusion(ProcessBase):
         eps_t = standard_normal(x0, generator)
         eps_step = standard_normal(x0, generator)
         x_t = self.add_noise(x0, t - 1, eps_t)
-        return x_t + self.step_std() * eps_step, x_t
+        net_input = x_t + self.step_std() * eps_step
+        if self.target == "bridge":
+            return net_input, self.bridge_mean(x0, t, net_input)
+        return net_input, x_t
 
     def bridge_mean(self, x0: torch.Tensor, k: torch.Tensor, x_next: torch.Tensor) -> torch.Tensor:
         """E[x_t | x_{t+dt}, x_0] = x_0 + ((k-1)/k) (x_{t+dt} - x_0), the Brownian bridge mean (a diagnostic:

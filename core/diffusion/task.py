@@ -103,7 +103,8 @@ def build_process(config: ExperimentConfig) -> NoiseProcess:
     if config.model == "flow":
         return FlowMatching(config.timesteps, config.coupling)
     if config.model == "gaussian-diffusion":
-        return GaussianDiffusion(sigma=config.diffusion_sigma, timesteps=config.timesteps)
+        return GaussianDiffusion(sigma=config.diffusion_sigma, timesteps=config.timesteps,
+                                 target=config.lecture_target)
     raise ValueError(f"{config.model!r} is not a diffusion model")
 
 
