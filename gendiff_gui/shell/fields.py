@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import AUTOENCODER_MODELS, DIFFUSION_MODELS, LATENT_DIFFUSION_MODELS, VAE_MODELS
+from core.config import AUTOENCODER_MODELS, DIFFUSION_MODELS, LATENT_DIFFUSION_MODELS, LECTURE_TARGETS, VAE_MODELS
 from core.data import ALL_DATASETS, POINTS_DATASET
 
 AE_AND_VAE = AUTOENCODER_MODELS + VAE_MODELS
@@ -60,6 +60,12 @@ FIELDS: tuple[Field, ...] = (
           "sigma of the lecture's Gaussian diffusion: x_{t+dt} = x_t + eta, eta ~ N(0, sigma^2 dt);\n"
           "reverse step x_t ~ N(f(x_{t+dt}), sigma^2 dt).",
           ("gaussian-diffusion",), "float", 0.01, 20.0),
+    Field("lecture_target", "Regression target",
+          "what f(x_{t+dt}) is fitted to. sample: the lecture's drawn x_t, a target whose noise\n"
+          "(variance sigma^2 dt) hides the signal at large T; bridge: its mean given x_0,\n"
+          "E[x_t | x_{t+dt}, x_0] = x_0 + ((k-1)/k) (x_{t+dt} - x_0): the same minimiser (the losses differ\n"
+          "by a constant), learned from far fewer samples.",
+          ("gaussian-diffusion",), "choice", choices=LECTURE_TARGETS),
     Field("lr", "Learning rate",
           "learning rate: theta <- theta - lr * Adam(grad_theta L).\n"
           "Too large and the loss diverges (the run stops and keeps the last good weights).",
