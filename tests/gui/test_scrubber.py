@@ -282,3 +282,17 @@ def test_follow_training_samples_again_with_new_weights_once_the_run_has_played_
     assert panel.scrubber.playing or panel.scrubber.at_end
     assert np.abs(panel.trajectories[0].last.x_t - first.last.x_t).max() > 1e-3
     _close(panel)
+
+
+def test_a_long_run_plays_faster_until_the_user_picks_a_speed(qtbot):
+    from gendiff_gui.diffusion.views.scrubber import Scrubber
+
+    scrubber = Scrubber()
+    qtbot.addWidget(scrubber)
+    for timesteps, fps in ((100, 30), (200, 30), (1000, 120), (2000, 240)):  # about 8 s a run, never below 30 /s
+        scrubber.set_horizon(timesteps)
+        assert scrubber.fps == fps, timesteps
+    scrubber.speed.setCurrentIndex(scrubber.speed.findData(10))
+    scrubber.speed.activated.emit(scrubber.speed.currentIndex())  # what a click or a key on the list sends
+    scrubber.set_horizon(1000)
+    assert scrubber.fps == 10

@@ -18,6 +18,7 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 SPEEDS = (5, 10, 30, 60, 120, 240)  # frames per second
 DEFAULT_SPEED = 30
+RUN_SECONDS = 8.0  # until the user picks a speed, a run of T steps plays in about this long (30 /s at least)
 TICK_MS = 15
 KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End)
 
@@ -54,6 +55,8 @@ class Scrubber(QWidget):
         for fps in SPEEDS:
             self.speed.addItem(f"{fps} /s", fps)
         self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
+        self._speed_chosen = False  # set once the user picks a speed: from then on T changes it no more
+        self.speed.activated.connect(lambda _index: setattr(self, "_speed_chosen", True))
         self.speed.setToolTip("Playing speed: frames a second")
         self.speed.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.speed.setAccessibleName("Playing speed")
@@ -95,8 +98,12 @@ class Scrubber(QWidget):
 
     # ----- numpy in -----
     def set_horizon(self, timesteps: int) -> None:
-        """T, shown beside the current t."""
+        """T, shown beside the current t; until the user picks a speed, the speed that plays T steps in about
+        RUN_SECONDS (a T = 1000 run at 120 /s, not 33 s at 30 /s)."""
         self._horizon = int(timesteps)
+        if not self._speed_chosen:
+            fitting = min(SPEEDS, key=lambda fps: abs(self._horizon / fps - RUN_SECONDS))
+            self.speed.setCurrentIndex(self.speed.findData(max(DEFAULT_SPEED, fitting)))
         self._show_label()
 
     def set_times(self, ts: np.ndarray, complete: bool) -> None:
@@ -192,6 +199,7 @@ class Scrubber(QWidget):
         self.pause() if self.playing else self.play()
 
     def set_speed(self, fps: int) -> None:
+        self._speed_chosen = True
         index = self.speed.findData(int(fps))
         if index < 0:
             self.speed.addItem(f"{int(fps)} /s", int(fps))
