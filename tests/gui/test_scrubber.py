@@ -170,7 +170,7 @@ def test_forward_mode_starts_at_the_chosen_image_and_denoises_from_any_t(qtbot, 
     assert [int(t) for t in back.ts] == list(range(12, -1, -1))  # DDPM, every step from t = 12 down
     assert all(np.isfinite(f.x_t).all() and np.isfinite(f.x0_pred).all() for f in back)
     np.testing.assert_array_equal(back[0].x_t, x_t_shown)  # it starts from the x_t that was on screen
-    assert panel.controls.denoise_button.text() == "Back to the noising"
+    assert panel.controls.denoise_button.text() == "Back to noising"
     _close(panel)
 
 

@@ -240,7 +240,7 @@ class SamplingControls(QWidget):
         self.show_relevant()
 
     def set_denoising(self, denoising: bool) -> None:
-        self.denoise_button.setText("Back to the noising" if denoising else "Denoise from here")
+        self.denoise_button.setText("Back to noising" if denoising else "Denoise from here")
 
     def set_source(self, text: str) -> None:
         self.source.setText(text)
