@@ -30,7 +30,9 @@ lecture's target noisier. Measured on unit-scale moons (thickness 0.14), expecte
 data floor (1 = perfect; see the diffusion report): trained 40 s of one CPU thread (Adam 2e-3, batch 512, EMA 0.995),
 sigma 2 / T 200 gives 1.35-1.6 over runs (T 400: 1.5), while sigma 4 / T 100 gives 4.8, sigma 3 / T 500 2.4 and
 sigma 3 / T 1000 4.5. sigma = 2 (twice the data's std: start variance 4 vs 5) with T = 200 is the best trade-off
-found; T = 100 is too coarse for this sampler (1.6 even with the exact f).
+found for such a run; T = 100 is too coarse for this sampler (1.6 even with the exact f). Given time, T = 1000 with
+the bridge target does better: 16,000 steps of batch 4,096 give the bundled moons-lecture 1.29 (16 sample blocks),
+where the drawn target at T = 1000 gave 2.3 after 8,000 steps (scripts/train_bundled_models.py).
 """
 from __future__ import annotations
 
