@@ -51,7 +51,8 @@ def bundle() -> dict[str, list[str]]:
     # cosine decay moons 1.63. At T = 1000 (std 0.063), 8,000 steps of batch 4,096 with a cosine decay: 8 Gaussians
     # 1.25, but moons 2.31. Moons at T = 1000 regresses on the bridge mean E[x_t | x_{t+dt}, x_0] instead of the
     # drawn x_t (--lecture-target bridge: the same minimiser, none of the target's noise): 8,000 steps 1.33 and
-    # 16,000 steps 1.00 (4 sample blocks); the bridge at T = 200 did not help (1.78 against 1.52, 4,000 steps).
+    # 16,000 steps 1.00 at 4 sample blocks, 1.285 at the bundled 16 (sampler seed 1: 1.318); 24,000 steps 1.449. The
+    # bridge at T = 200 did not help (1.78 against 1.52, 4,000 steps).
     runs["moons-lecture"] = ["--model", "gaussian-diffusion", "--dataset", "moons", "--timesteps", "1000",
                              "--lecture-target", "bridge", "--batch-size", "4096", "--steps", "16000",
                              "--lr-decay", "cosine"]
