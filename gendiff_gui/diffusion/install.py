@@ -21,6 +21,7 @@ def wire(window, panel) -> None:
     track = getattr(window, "track_job", None)
     if track is not None:
         panel.job_started.connect(track)
+        panel.window_waits_for_jobs = True  # its Close waits for them: the panel's own need not
     window.installEventFilter(panel)  # its Close: the scrubber stops playing and no run starts any more
     add_menu_entries(window, panel)
     if window.session.experiment is not None:

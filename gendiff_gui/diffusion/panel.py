@@ -72,6 +72,7 @@ class DiffusionPanel(QWidget):
         super().__init__(parent)
         self._defaults = {"points": particles, "images": images}
         self._seed0 = seed
+        self.window_waits_for_jobs = False  # True once the window tracks the jobs it starts (install.wire)
         self.scrub_to_when_complete: int | None = None  # the scrubber's frame once the run under way is complete
         self.runs = RunController(self._settings, self._may_follow, budget_bytes=budget_bytes, parent=self)
         self._build()
@@ -211,8 +212,10 @@ class DiffusionPanel(QWidget):
         return {"particles": self.particles[0].plot}
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The window's Close shuts the panel down; it waits for the jobs only where the window does not
+        (`window_waits_for_jobs`: install.wire hands them to the window's track_job)."""
         if event.type() == QEvent.Type.Close and obj is self.window():
-            self.shutdown()
+            self.shutdown(0 if self.window_waits_for_jobs else STOP_WAIT_MS)
         return False
 
     def show_message(self, level: str, text: str) -> None:

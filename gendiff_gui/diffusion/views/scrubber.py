@@ -56,7 +56,7 @@ class Scrubber(QWidget):
             self.speed.addItem(f"{fps} /s", fps)
         self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
         self._speed_chosen = False  # set once the user picks a speed: from then on T changes it no more
-        self.speed.activated.connect(lambda _index: setattr(self, "_speed_chosen", True))
+        self.speed.activated.connect(self._on_speed_picked)  # the user's pick (a click or a key), not ours
         self.speed.setToolTip("Playing speed: frames a second")
         self.speed.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.speed.setAccessibleName("Playing speed")
@@ -197,6 +197,9 @@ class Scrubber(QWidget):
 
     def toggle_play(self) -> None:
         self.pause() if self.playing else self.play()
+
+    def _on_speed_picked(self, _index: int) -> None:
+        self._speed_chosen = True
 
     def set_speed(self, fps: int) -> None:
         self._speed_chosen = True
