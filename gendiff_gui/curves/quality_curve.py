@@ -221,4 +221,6 @@ def install(window) -> LiveQuality:
 
     window.snapshots.updated.connect(on_weights)
     live.job_started.connect(window.track_job)
+    if window.session.experiment is not None:  # installed when the first diffusion model is shown
+        on_experiment(window.session.experiment)
     return live

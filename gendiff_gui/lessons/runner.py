@@ -159,9 +159,8 @@ class LessonRunner(QObject):
 
     def _arrive(self, item: Lesson) -> None:
         self._pending, self.current = None, item
-        views = self.window.views()
         missing = []
-        view = views.get(item.view)
+        view = self.window.view(item.view)
         if view is None:
             missing.append(item.view)
         else:
@@ -169,7 +168,7 @@ class LessonRunner(QObject):
             if item.subview and not select_tab(view, item.subview):
                 missing.append(item.subview)
         for name, path, value in item.controls:
-            root = views.get(name)
+            root = self.window.view(name)
             if root is None or not apply_control(root, path, value):
                 missing.append(f"{name}: {path}")
         if missing:

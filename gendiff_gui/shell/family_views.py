@@ -8,8 +8,9 @@ canvas). To add one:
    `gendiff_gui.widgets.theme.scaled_font`) and `exportable_plots() -> {name: QGraphicsItem}` (what File > Export
    plot offers);
 2. in its `install(window)`, `window.add_view(name, widget, families)` with the families it fits ("autoencoder",
-   "vae", "diffusion"): the window shows it as a tab only while the current experiment belongs to one of them;
-   then call that `install` from `install_views` below;
+   "vae", "diffusion", "latent-diffusion"): the window shows it as a tab only while the current experiment
+   belongs to one of them; then register that `install` in `install_views` below (`window.install_later`: it
+   runs when the first model of those families is shown, so it must catch up with `window.session.experiment`);
 3. weights reach it through `window.snapshots` (session/snapshots.py): `experiment_ready(experiment)`, emitted
    for a new model before any worker trains it (read its data; never keep the module itself), and
    `updated(config, snapshot)`, emitted on the GUI thread a few times a second with the latest weights. Decode and
@@ -25,13 +26,31 @@ from __future__ import annotations
 
 
 def install_views(window) -> None:
-    """Register the views that depend on the model family (the loss curves are always there)."""
-    from gendiff_gui.curves import quality_curve
-    from gendiff_gui.diffusion import panel as diffusion_panel
-    from gendiff_gui.latent import panel as latent_panel
-    from gendiff_gui.latent_diffusion import panel as latent_diffusion_panel
+    """Register the views that depend on the model family (the loss curves are always there), in their tab order.
+    Each is built the first time a model of its family is shown (`window.install_later`), but the latent space,
+    built at once: it also takes image drops anywhere on the window."""
+    def latent(w) -> None:
+        from gendiff_gui.latent import panel
 
-    latent_panel.install(window)
-    diffusion_panel.install(window)
-    latent_diffusion_panel.install(window)
-    quality_curve.install(window)  # diffusion models: sample quality beside the loss curves
+        panel.install(w)
+
+    def diffusion(w) -> None:
+        from gendiff_gui.diffusion import panel
+
+        panel.install(w)
+
+    def latent_diffusion(w) -> None:
+        from gendiff_gui.latent_diffusion import panel
+
+        panel.install(w)
+
+    def quality(w) -> None:
+        from gendiff_gui.curves import quality_curve
+
+        quality_curve.install(w)  # diffusion models: sample quality beside the loss curves
+
+    window.install_later("Latent space", {"autoencoder", "vae"}, latent)
+    window.install_later("Diffusion", {"diffusion"}, diffusion)
+    window.install_later("Latent diffusion", {"latent-diffusion"}, latent_diffusion)
+    window.install_later(None, {"diffusion"}, quality)
+    window.view("Latent space")

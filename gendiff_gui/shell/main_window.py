@@ -18,7 +18,7 @@ then the window closes (the application's once-per-process torch warm-up is no j
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
@@ -60,6 +60,15 @@ def experiment_title(config: ExperimentConfig) -> str:
     return f"{config.model} on {dataset} · {detail}"
 
 
+def _checked_families(families: Iterable[str] | None) -> frozenset[str]:
+    """`families` as a frozenset (None: every family); an unknown name is a ValueError."""
+    families = frozenset(families) if families is not None else ALL_FAMILIES
+    unknown = families - ALL_FAMILIES
+    if unknown:
+        raise ValueError(f"unknown model families {sorted(unknown)}; use {sorted(ALL_FAMILIES)}")
+    return families
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -71,6 +80,10 @@ class MainWindow(QMainWindow):
         self.presenting = False
         self._normal_layout: tuple[QByteArray, QByteArray] | None = None
         self._views: list[tuple[str, QWidget, frozenset[str]]] = []
+        self._view_slots: list[int] = []  # beside `_views`: each view's place in the order of `install_later`
+        self._later: list[tuple[int, str | None, frozenset[str], Callable]] = []  # installers not run yet
+        self._next_slot = 0
+        self._installing: int | None = None  # the slot of the installer now adding its views
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
         self._closed = False  # closing is final: the views' late jobs are stopped as they start
         self._curves_split: list[int] | None = None  # views : loss curves, when the curves were last shown
@@ -145,16 +158,45 @@ class MainWindow(QMainWindow):
 
     # ----- views -----
     def add_view(self, name: str, widget: QWidget, families: Iterable[str] | None = None) -> None:
-        """Show `widget` as a tab while the experiment's family is in `families` (None: every family)."""
-        families = frozenset(families) if families is not None else ALL_FAMILIES
-        unknown = families - ALL_FAMILIES
-        if unknown:
-            raise ValueError(f"unknown model families {sorted(unknown)}; use {sorted(ALL_FAMILIES)}")
-        self._views.append((name, widget, families))
-        self.view_tabs.addTab(widget, name)
+        """Show `widget` as a tab while the experiment's family is in `families` (None: every family). Tabs keep
+        the order of their installers in `install_views`, whenever each one runs."""
+        families = _checked_families(families)
+        slot = self._installing
+        if slot is None:  # added directly, not by an installer: after those registered so far
+            slot, self._next_slot = self._next_slot, self._next_slot + 1
+        index = sum(1 for s in self._view_slots if s <= slot)
+        self._views.insert(index, (name, widget, families))
+        self._view_slots.insert(index, slot)
+        self.view_tabs.insertTab(index, widget, name)
         if hasattr(widget, "apply_theme"):
             widget.apply_theme(self.theme)
         self._show_views_for(self.snapshots.config)
+
+    def install_later(self, name: str | None, families: Iterable[str], install: Callable) -> None:
+        """Run `install(window)`, which adds the view `name` (None: no tab of its own) with `add_view`, the first
+        time a model of one of `families` is shown or `view(name)` asks for it: a window opened on an
+        auto-encoder builds no diffusion panel (start-up time and memory)."""
+        self._later.append((self._next_slot, name, _checked_families(families), install))
+        self._next_slot += 1
+
+    def _run_installers(self, wanted: Callable[[str | None, frozenset[str]], bool]) -> None:
+        """Run, in their order, the waiting installers for which `wanted(name, families)` holds (one at a time:
+        an installer's own `add_view` runs none; this loop goes on to the next)."""
+        while self._installing is None:
+            entry = next((e for e in self._later if wanted(e[1], e[2])), None)
+            if entry is None:
+                return
+            self._later.remove(entry)
+            self._installing = entry[0]
+            try:
+                entry[3](self)
+            finally:
+                self._installing = None
+
+    def view(self, name: str) -> QWidget | None:
+        """The view tab called `name`, installed now if it was waiting for its first model; None if none is."""
+        self._run_installers(lambda view_name, _families: view_name == name)
+        return self.views().get(name)
 
     def track_job(self, job: Job) -> None:
         """A job the session does not own (a view's sampling, the start-up prefetch): closing the window stops it
@@ -165,10 +207,13 @@ class MainWindow(QMainWindow):
             job.request_stop()
 
     def views(self) -> dict[str, QWidget]:
+        """The view tabs installed so far (`view(name)` installs one that waits)."""
         return {name: widget for name, widget, _ in self._views}
 
     def _show_views_for(self, config: ExperimentConfig | None) -> None:
         family = config.family if config is not None else None
+        if family is not None:
+            self._run_installers(lambda _name, families: family in families)
         any_visible = False
         for index, (_name, _widget, families) in enumerate(self._views):
             visible = family in families

@@ -62,7 +62,8 @@ class SessionFiles(QObject):
 
     def _content(self, experiment, state) -> SessionContent:
         config = experiment.config
-        view = {"window": {"tab": self.window.view_tabs.currentIndex()}}
+        tabs = self.window.view_tabs
+        view = {"window": {"tab": tabs.currentIndex(), "tab_name": tabs.tabText(tabs.currentIndex())}}
         for name, widget in self.window.views().items():
             if hasattr(widget, "view_state"):
                 view[name] = widget.view_state()
@@ -140,8 +141,11 @@ class SessionFiles(QObject):
 
     def _restore_views(self, view: dict) -> None:
         views = self.window.views()
-        tab = (view.get("window") or {}).get("tab")
-        if isinstance(tab, int) and 0 <= tab < self.window.view_tabs.count():
+        where = view.get("window") or {}
+        tab, tab_name = where.get("tab"), where.get("tab_name")
+        if isinstance(tab_name, str) and tab_name in views:  # by name: tabs are installed as their models come
+            self.window.view_tabs.setCurrentWidget(views[tab_name])
+        elif isinstance(tab, int) and 0 <= tab < self.window.view_tabs.count():
             self.window.view_tabs.setCurrentIndex(tab)
         for name, state in view.items():
             widget = views.get(name)

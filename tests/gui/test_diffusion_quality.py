@@ -86,7 +86,7 @@ def test_the_live_quality_curve_gets_points_while_training(qtbot, monkeypatch, s
 def test_closing_the_window_mid_sweep_stops_the_sweep(qtbot, monkeypatch, started_window):
     monkeypatch.setattr(quality_sweep, "SWEEP_STEPS", (1, 2, 5, 10, 20, 40))
     window = started_window(MOONS)
-    panel = window.views()["Diffusion"]
+    panel = window.view("Diffusion")
     with qtbot.waitSignal(panel.tools.sweep.point, timeout=60000):
         panel.tools.measure(n=500)
     assert panel.tools.busy

@@ -144,7 +144,7 @@ def test_a_fit_is_a_job_cached_once_and_superseded_by_a_newer_request(qtbot):
 def test_the_window_panel_decodes_with_the_sessions_copy_and_closing_stops_its_jobs(qtbot, window, caplog):
     from core.config import ExperimentConfig
 
-    panel = window.views()["Latent space"]
+    panel = window.view("Latent space")
     _CACHE.pop(("mnist", 60000, 5), None)
     window.start(ExperimentConfig(model="linear-ae", dataset="mnist", latent_dim=5, seed=0))
     qtbot.waitUntil(lambda: window.session.experiment is not None and bool(panel.pca.jobs()), timeout=60000)

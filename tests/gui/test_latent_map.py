@@ -116,7 +116,7 @@ def _train_a_run(qtbot, window, config, watched, shown) -> tuple[np.ndarray, lis
 
 
 def test_the_map_follows_a_real_training_run_in_the_main_window(qtbot, window, small_vae):
-    panel = window.views()["Latent space"]
+    panel = window.view("Latent space")
     before, passes = _train_a_run(qtbot, window, small_vae, panel, panel)
     assert len(passes) >= 1
     after = panel.map.points()
@@ -172,7 +172,7 @@ def test_vae_posterior_ellipses_and_prior_samples(qtbot, shown_panel, vae):
 
 
 def test_a_panel_behind_another_tab_skips_snapshots_and_catches_up_when_shown(qtbot, window, small_vae):
-    shown = window.views()["Latent space"]
+    shown = window.view("Latent space")
     hidden = install(window)  # a second panel, in a tab behind the first
     before, passes = _train_a_run(qtbot, window, small_vae, hidden, shown)
     assert passes == [] and np.array_equal(hidden.map.points(), before)  # no work for a view nobody sees

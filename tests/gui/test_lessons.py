@@ -33,7 +33,7 @@ def _stop_training(qtbot, window) -> None:
 
 
 def _populated(qtbot, window, item) -> None:
-    view = window.views()[item.view]
+    view = window.view(item.view)
     if item.view == LATENT:
         qtbot.waitUntil(lambda: view.map_ready and len(view.map.points()) > 0, timeout=90000)
         assert np.isfinite(view.map.points()).all()
@@ -74,7 +74,7 @@ def test_every_lesson_opens_its_model_view_and_settings_with_views_populated(qtb
     config = window.session.experiment.config
     assert (config.model, config.dataset, config.conditional) == (
         item.config.model, item.config.dataset, item.config.conditional)
-    view = window.views()[item.view]
+    view = window.view(item.view)
     assert window.view_tabs.currentWidget() is view and view.isVisible()
     caption = window.lessons.caption
     assert caption.isVisible() and item.formula in caption.text() and item.title in caption.text()
@@ -86,7 +86,7 @@ def test_every_lesson_opens_its_model_view_and_settings_with_views_populated(qtb
         assert any(tabs.tabText(tabs.currentIndex()) == item.subview
                    for tabs in view.findChildren(type(window.view_tabs)))
     for name, path, value in item.controls:
-        widget = window.views()[name]
+        widget = window.view(name)
         for part in path.split("."):
             widget = getattr(widget, part)
         if hasattr(widget, "currentData") and value != catalogue.CLICK:

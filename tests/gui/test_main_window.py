@@ -76,6 +76,30 @@ def test_views_are_shown_only_for_their_model_family(qtbot, ready_window, toy_co
     assert shown() == [True, True]
 
 
+def test_a_family_view_is_built_with_its_first_model_and_keeps_its_tab_place(qtbot, ready_window, toy_config):
+    w = ready_window  # a linear auto-encoder: no diffusion panel is built, the latent space is
+    assert "Latent space" in w.views() and "Diffusion" not in w.views() and "Latent diffusion" not in w.views()
+    calls = []
+    w.install_later("Late", {"vae"}, lambda win: (calls.append(1), win.add_view("Late", QLabel("late"), {"vae"})))
+    w.install_later("Asked for", {"vae"}, lambda win: win.add_view("Asked for", QLabel("asked"), {"vae"}))
+    assert calls == [] and w.view("Asked for") is not None  # view(name) builds that one only
+    assert calls == [] and "Late" not in w.views()
+    with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=40000):
+        w.session.reset(toy_config.replace(model="vae", hidden=16))
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
+    assert calls == [1]  # its family's first model built it, once
+    with qtbot.waitSignal(w.snapshots.experiment_ready, timeout=40000):
+        w.session.reset(toy_config.replace(model="vae", hidden=8))
+    qtbot.waitUntil(lambda: not w.session.busy, timeout=20000)
+    assert calls == [1]
+    diffusion = w.view("Diffusion")  # asked for by name (a lesson, a test): built without a diffusion model
+    names = [w.view_tabs.tabText(i) for i in range(w.view_tabs.count())]
+    # registration order, not building order: the built-in views first, then "Late" before "Asked for"
+    assert names == ["Latent space", "Diffusion", "Late", "Asked for"]
+    assert not w.view_tabs.isTabVisible(w.view_tabs.indexOf(diffusion))
+    assert w.view_tabs.isTabVisible(w.view_tabs.indexOf(w.view("Late")))
+
+
 def test_panel_shows_only_the_settings_of_the_chosen_model(qtbot, window):
     panel = window.panel
     panel.model.setCurrentText("vae")

@@ -76,7 +76,7 @@ def test_a_dropped_folder_trains_and_its_class_names_are_on_the_legend(qtbot, st
     qtbot.waitUntil(lambda: _own_model_ready(w, digits) and w.snapshots.step >= 3, timeout=60000)
     w.session.stop()
     qtbot.waitUntil(lambda: w.session.state == "idle", timeout=30000)
-    latent = w.views()["Latent space"]
+    latent = w.view("Latent space")
     assert [label.text for _sample, label in latent.map.legend.items] == ["digit-3", "digit-5", "digit-7"]
     assert w.panel.dataset.currentText() == "digits (own folder)"
     assert w.panel.config().dataset == dataset_name(digits)
@@ -96,7 +96,7 @@ def test_a_folder_with_one_class_is_refused_in_the_window_and_the_model_kept(qtb
 def _latent_view_set_up(qtbot, w, tmp_path):
     """A model on screen: the latent tab, the reconstructions tab below the map, λ = 0.37, h1 at a chosen code, a
     dropped image."""
-    latent = w.views()["Latent space"]
+    latent = w.view("Latent space")
     w.view_tabs.setCurrentWidget(latent)
     from PIL import Image
     from core.data.image_sets import load_image_dataset
@@ -144,7 +144,7 @@ def test_a_session_reopens_exactly(qtbot, started_window, digits, tmp_path):
 
 def test_the_scrubber_reopens_on_its_run_and_frame(qtbot, started_window, tmp_path):
     w = started_window(ExperimentConfig(model="diffusion", dataset="moons", timesteps=20, hidden=32, steps=None))
-    panel = w.views()["Diffusion"]
+    panel = w.view("Diffusion")
     qtbot.waitUntil(lambda: panel.scrubber.complete and not panel.busy, timeout=30000)
     panel.controls.seed.setValue(11)  # a new run
     qtbot.waitUntil(lambda: panel.scrubber.complete and not panel.busy, timeout=30000)

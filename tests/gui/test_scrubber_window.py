@@ -13,7 +13,7 @@ MOONS = ExperimentConfig(model="diffusion", dataset="moons", timesteps=40, seed=
 def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_training(qtbot, window):
     window.start(MOONS)
     qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
-    panel = window.views()["Diffusion"]
+    panel = window.view("Diffusion")
     index = window.view_tabs.indexOf(panel)
     assert window.view_tabs.isTabVisible(index)
     qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=60000)
@@ -31,7 +31,7 @@ def test_the_panel_is_the_diffusion_tab_and_space_drives_its_scrubber_not_traini
 def test_training_on_a_drawing_builds_a_points_model_and_the_panel_follows_it(qtbot, window):
     window.start(MOONS)
     qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
-    panel = window.views()["Diffusion"]
+    panel = window.view("Diffusion")
     angles = np.linspace(0, 2 * np.pi, 60)
     panel.canvas.draw_stroke(np.stack([0.6 * np.cos(angles), 0.6 * np.sin(angles)], 1))
     drawn = panel.canvas.points()
@@ -58,7 +58,7 @@ def test_a_closed_window_starts_no_sampling_run_and_stops_one_handed_to_it(qtbot
 
     window.start(MOONS)
     qtbot.waitUntil(lambda: window.session.state == "idle", timeout=40000)
-    panel = window.views()["Diffusion"]
+    panel = window.view("Diffusion")
     qtbot.waitUntil(lambda: panel.scrubber.at_end and not panel.busy, timeout=60000)
     panel.scrubber.set_index(0)
     panel.scrubber.play()

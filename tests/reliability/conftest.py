@@ -43,7 +43,7 @@ def vae_window(window, started_window):
 
 
 def latent_panel(window):
-    return window.views()["Latent space"]
+    return window.view("Latent space")
 
 
 # ----- what must not change -----

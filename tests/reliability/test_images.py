@@ -119,14 +119,14 @@ def _write(folder: Path, name: str, table: dict) -> Path:
 
 def _messages(window) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
-    window.views()["Latent space"].message.connect(lambda level, text: seen.append((level, text)))
+    window.view("Latent space").message.connect(lambda level, text: seen.append((level, text)))
     return seen
 
 
 def test_each_refused_file_shows_its_reason_and_changes_nothing(qtbot, vae_window, drop, window_state, tmp_path,
                                                                patience):
     w = vae_window
-    panel = w.views()["Latent space"]
+    panel = w.view("Latent space")
     seen = _messages(w)
     before = window_state(w)
     for name, (write, reason) in REFUSED.items():
@@ -147,7 +147,7 @@ def test_each_refused_file_shows_its_reason_and_changes_nothing(qtbot, vae_windo
 def test_each_odd_but_valid_file_is_loaded_and_says_what_was_done(qtbot, vae_window, drop, window_state, tmp_path,
                                                                   patience):
     w = vae_window
-    panel = w.views()["Latent space"]
+    panel = w.view("Latent space")
     before = window_state(w)
     for count, (name, (write, note)) in enumerate(LOADED.items(), start=1):
         path = tmp_path / name
@@ -166,7 +166,7 @@ def test_each_odd_but_valid_file_is_loaded_and_says_what_was_done(qtbot, vae_win
 
 def test_exif_rotations_reach_the_window_turned(qtbot, vae_window, drop, tmp_path, patience):
     """Orientation 3 puts the heavy side right, 6 on top, 8 at the bottom (as the photo is shown)."""
-    panel = vae_window.views()["Latent space"]
+    panel = vae_window.view("Latent space")
     paths = [_write(tmp_path, f"exif{k}.jpg", LOADED) for k in (3, 6, 8)]
     drop.files(*paths)
     qtbot.waitUntil(lambda: len(panel.drops) == 3, timeout=patience)
@@ -199,7 +199,7 @@ def test_a_web_address_text_or_a_folder_without_images_gives_a_message(qtbot, va
     if what == "empty folder":
         assert "1 file(s) in dropped folders skipped" in w.messages.text()
     assert w.messages.level == "warning"
-    assert not w.views()["Latent space"].drops.loader.busy  # nothing was queued to load later
+    assert not w.view("Latent space").drops.loader.busy  # nothing was queued to load later
     before.assert_same(w)
 
 
@@ -209,7 +209,7 @@ def test_a_thousand_files_with_bad_ones_keep_the_window_responsive(qtbot, vae_wi
     with a progress bar, the event loop serves other events between any two chunks, each bad file is named, the
     model is untouched. (How long the loop waits at most: benchmarks/bench_drop_load.py.)"""
     w = vae_window
-    panel = w.views()["Latent space"]
+    panel = w.view("Latent space")
     folder = tmp_path / "class photos"
     folder.mkdir()
     digit_png(folder / "template.png", index=7, scale=1)
@@ -246,7 +246,7 @@ def test_a_drop_while_the_previous_one_is_still_loading(qtbot, vae_window, drop,
     """A second drop arriving after the first one's bad file failed, while its good files still load: the final
     summary counts both drops and names the bad file (it used to reset the errors it then indexed)."""
     w = vae_window
-    panel = w.views()["Latent space"]
+    panel = w.view("Latent space")
     first = tmp_path / "first"
     first.mkdir()
     (first / "a-bad.png").write_text("not an image")

@@ -63,8 +63,8 @@ class RandomStudent:
     def __init__(self, qtbot, window, files: dict[str, list[Path]], out: Path, dropper) -> None:
         self.qtbot, self.w, self.files, self.out, self.dropper = qtbot, window, files, out, dropper
         self.rng = np.random.default_rng(SEED)
-        self.latent = window.views()["Latent space"]
-        self.diffusion = window.views()["Diffusion"]
+        self.latent = window.view("Latent space")
+        self.diffusion = window.view("Diffusion")
         self.saves = 0
         self.actions = {  # name -> (weight, action)
             "train": (10, lambda: self.w.train()),
@@ -156,7 +156,7 @@ def test_600_random_actions(qtbot, window, files, drop, tmp_path, slot_errors, p
     w.session.experiment_changed.connect(lambda _config: steps.append([]))
     w.session.progress.connect(lambda p: steps[-1].append(p.steps))
     decoded = []
-    w.views()["Latent space"].probe_decoded.connect(lambda image: decoded.append(image.shape))
+    w.view("Latent space").probe_decoded.connect(lambda image: decoded.append(image.shape))
     w.start(CONFIGS[0])
     qtbot.waitUntil(lambda: w.session.state == "idle", timeout=patience)
     student = RandomStudent(qtbot, w, files, tmp_path, drop)
