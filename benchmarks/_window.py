@@ -40,7 +40,10 @@ def open_window(platform: str | None = None, size: tuple[int, int] = (1280, 800)
     app = application(platform)
     from gendiff_gui.shell.main_window import MainWindow
 
+    from gendiff_gui.gui_garbage import freeze_startup_objects
+
     window = MainWindow()
+    freeze_startup_objects()  # as the program does
     window.resize(*size)
     window.show()
     return app, window, threads

@@ -72,7 +72,7 @@ def run(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])  # first (25 ms): the prefetch's job needs it
-    from gendiff_gui.gui_garbage import collect_on_gui_thread
+    from gendiff_gui.gui_garbage import collect_on_gui_thread, freeze_startup_objects
 
     collect_on_gui_thread()  # no garbage collection inside a Qt call (see gui_garbage.py)
     prefetch = prefetch_dataset(args)  # reads while torch and the window's modules import (seconds)
@@ -90,6 +90,7 @@ def run(argv: list[str]) -> int:
     style_application(app, NORMAL)
     settings = open_settings()
     window = MainWindow(settings)
+    freeze_startup_objects()
     if prefetch is not None:
         window.track_job(prefetch)  # closing stops and waits for it like for any job
     reporter = _StderrReporter(args.verbose)

@@ -22,3 +22,15 @@ def collect_on_gui_thread(interval_s: float = 1.0):
         _collector = GarbageCollector(interval=interval_s)
     return _collector
 
+
+
+def freeze_startup_objects() -> int:
+    """Move every object alive now (the modules, classes and widgets of start-up, torch's among them) into the
+    permanent generation (`gc.freeze`): the collector's full passes then walk only what came later. Measured
+    on the lesson-4 window: a full pass over start-up's objects took about 100 ms of the GUI thread, once at
+    start-up and every tenth pass after. Garbage among them, if any, stays (start-up's objects live as long as
+    the program). Returns how many objects were frozen."""
+    import gc
+
+    gc.freeze()
+    return gc.get_freeze_count()
