@@ -3,9 +3,10 @@
     python benchmarks/bench_memory.py --json              # lesson 4, 40 s of training
     python benchmarks/bench_memory.py --seconds 10 --lesson 3
 
-One process, step by step, reading /proc/self/status after each: the interpreter alone, `import torch`, Qt
-(PySide6, the QApplication, pyqtgraph), the window's modules, the image set (read from resources/data, uint8), the
-window shown with the lesson's model, its views populated, then `--seconds` of training with every view live.
+One process, step by step, in the program's order, reading /proc/self/status after each: the interpreter alone,
+Qt (PySide6, the QApplication, pyqtgraph), `import torch`, the window's modules, the image set (read from
+resources/data, uint8), the window shown with the lesson's model, its views populated, then `--seconds` of training
+with every view live.
 `peak_mb` is VmHWM (the kernel's high-water mark of the resident set, so nothing transient between two readings is
 missed). The steps' figures are what each one added to the resident set (`*_mb`); `rest_mb` is what training and
 the live views added on top of the populated window up to the peak. Goal: peak_mb <= 450.
@@ -55,13 +56,13 @@ def main() -> None:
 
     keep_big_blocks_returnable()  # as gendiff_gui/app.py does, before Qt and torch
     steps = Steps()
-    import torch  # noqa: F401
-
-    steps.mark("torch")
-    app = _window.application()
+    app = _window.application()  # Qt first, as gendiff_gui/app.py does (its import guards see torch's modules)
     import pyqtgraph  # noqa: F401
 
     steps.mark("qt")
+    import torch  # noqa: F401
+
+    steps.mark("torch")
     from core.threads import configure_threads
     from gendiff_gui.shell.main_window import MainWindow
 

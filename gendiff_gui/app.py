@@ -69,6 +69,7 @@ def run(argv: list[str]) -> int:
 
     keep_big_blocks_returnable()  # before the big allocations: freed tensors go back to the OS (core/allocator.py)
     from gendiff_gui import pyside_refcount  # noqa: F401  (explicit: the editable install may skip __init__)
+    from gendiff_gui import pyside_source_check  # noqa: F401  (before torch: see the module)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])  # first (25 ms): the prefetch's job needs it
