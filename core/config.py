@@ -66,7 +66,7 @@ class ExperimentConfig:
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
     denoiser_width: int | None = None  # width of the 2-D denoiser's MLP; None: core.diffusion.task.MLP_HIDDEN
-    lr_decay: str = "none"  # "cosine": the lr falls to 0 over a run of a fixed number of steps (core.lr_schedule)
+    lr_decay: str = "none"  # "cosine": the lr falls to 0 over a run of known steps or seconds (core.lr_schedule)
     ema_decay: float | None = None  # diffusion: sample from an EMA of the weights; None: 0.995 points, 0.999 images; 0: off
     # latent diffusion: the noise process over the codes (a model name build_process takes) and the frozen auto-encoder
     latent_process: str = "diffusion"

@@ -174,8 +174,10 @@ class Experiment:
         if steps is None and seconds is None:
             steps, seconds = self.config.steps, self.config.seconds
         optimizer = self.make_optimizer()
-        # a decaying lr (config.lr_decay) spans a run of known length; an open-ended run keeps config.lr
-        schedule = lr_schedule(self.config.lr_decay, self.config.lr, steps) if steps is not None else None
+        # a decaying lr (config.lr_decay) spans a run of known length (steps or seconds); an open-ended run keeps
+        # config.lr
+        bounded = steps is not None or seconds is not None
+        schedule = lr_schedule(self.config.lr_decay, self.config.lr) if bounded else None
         for event in train(self.task, self.batches(seed=self.config.seed + self.steps_done), lr=self.config.lr,
                            steps=steps, seconds=seconds, stop=stop, snapshot_every_s=snapshot_every_s,
                            start_step=self.steps_done, optimizer=optimizer, lr_schedule=schedule):

@@ -16,6 +16,7 @@ import torch
 
 from core.adam import Adam
 from core.device import module_device, to_device
+from core.lr_schedule import run_progress
 from core.tasks import Task
 
 
@@ -84,7 +85,8 @@ def train(
     ever exploding), the weights that last gave a sane loss are put back, a final event with diverged=True and
     a readable message is yielded, and the loop ends. Keeping those weights costs one copy per step and the
     norm one reduction (cheap next to a step for these model sizes).
-    `lr_schedule(k)`, if given, is the learning rate of the run's k-th update (k = 0 first; core.lr_schedule).
+    `lr_schedule(p)`, if given, is the learning rate of an update made when the share p of the run is done
+    (`core.lr_schedule.run_progress`: updates over `steps`, elapsed time over `seconds`; one of them is needed).
     """
     module = task.module
     device = module_device(module)  # batches arrive on the CPU; a module on a GPU gets each one moved there
@@ -93,6 +95,8 @@ def train(
     # torch.optim.Adam(foreach=True)'s numbers (one C++ loop over all tensors: +10-30% steps/s over a Python loop),
     # without its first step's import of torch._dynamo (core/adam.py)
     opt = optimizer or Adam(params, lr=lr)
+    if lr_schedule is not None:
+        run_progress(0, 0.0, steps, seconds)  # a schedule needs the run's length: say so before the first step
     stop = stop or threading.Event()
     last_good = {k: v.detach().clone() for k, v in module.state_dict().items()}
     live_tensors = list(module.state_dict().values())  # detached views sharing the live storage
@@ -141,8 +145,9 @@ def train(
             opt.zero_grad(set_to_none=True)
             parts["total"].backward()
             if lr_schedule is not None:
+                done = run_progress(step - start_step, time.perf_counter() - t0, steps, seconds)
                 for group in opt.param_groups:
-                    group["lr"] = lr_schedule(step - start_step)
+                    group["lr"] = lr_schedule(done)
             opt.step()  # weights made NaN/Inf here give a NaN loss on the next step, which puts these back
             new_norm = _norm(params)
             if new_norm > jump_factor * norm + 1.0:  # ||theta|| jumped: far beyond any sane step of Adam

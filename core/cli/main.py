@@ -47,7 +47,7 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
                         "E[x_t | x_{t+dt}, x_0] (the same minimiser, without the target's noise)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     p.add_argument("--lr-decay", choices=("none", "cosine"), default=None,
-                   help="with --steps: cosine lets the learning rate fall from --lr to 0 over the run")
+                   help="cosine: the learning rate falls from --lr to 0 over the run (its --steps or --seconds)")
     p.add_argument("--batch-size", type=int, default=None)
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="train for this many steps")
@@ -144,8 +144,6 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
             changes[name] = value
     if args.steps is None and args.seconds is None:
         changes["seconds"] = 30.0
-    if args.lr_decay not in (None, "none") and args.steps is None:
-        raise UserError("--lr-decay cosine needs --steps (the run's length it decays over)")
     if args.model == "latent-diffusion":
         changes.update(autoencoder=str(args.autoencoder or ""), latent_process=args.process)
     elif args.autoencoder is not None:
