@@ -143,3 +143,25 @@ def test_the_latent_maps_arrow_keys_move_a_cursor_and_enter_decodes_there(qtbot)
     qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert [e[0] for e in ends] == [0, 1] and ends[0][1:] == pytest.approx((a, b))
     assert view.description().startswith("3 codes in 3 classes")
+
+
+@pytest.mark.parametrize("screen", [None, 800, 1080])
+def test_the_run_buttons_are_never_clipped_in_either_text(qtbot, started_window, screen):
+    """Resample and the denoise button share a row of the fixed-width controls column: each gets at least the
+    width its text needs (its size hint), in both of the denoise button's texts, in the window normally and
+    projected on a 1280x800 or 1920x1080 screen."""
+    from core.config import ExperimentConfig
+    from gendiff_gui.diffusion.views.sampling_controls import DENOISE_TEXTS, FORWARD
+
+    window = started_window(ExperimentConfig(model="diffusion", dataset="moons", timesteps=20, hidden=32))
+    if screen is not None:
+        window.set_presentation(True, QSize(screen * 16 // 10 if screen == 800 else 1920, screen))
+    controls = window.view("Diffusion").controls
+    controls.mode.setCurrentIndex(controls.mode.findData(FORWARD))  # the denoise button belongs to this mode
+    for text in DENOISE_TEXTS:
+        controls.denoise_button.setText(text)
+        controls.layout().activate()
+        qtbot.wait(20)
+        for button in (controls.resample_button, controls.denoise_button):
+            assert button.isVisible()
+            assert button.width() >= button.sizeHint().width(), (screen, button.text(), button.width())

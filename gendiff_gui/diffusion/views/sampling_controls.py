@@ -21,6 +21,7 @@ GUIDANCE_SCALE = 10  # slider units per unit of w
 DEFAULT_GUIDANCE = 2.0
 MAX_IMAGES = 64
 MAX_PARTICLES = 20000
+DENOISE_TEXTS = ("Denoise from here", "Back to noising")  # the button's two texts: run back, or play forward
 
 
 def _combo(tip: str, items: tuple[tuple[str, object], ...] = ()) -> QComboBox:
@@ -94,7 +95,7 @@ class SamplingControls(QWidget):
         self.item = _spin(0, 0, "which test image is noised (or drop an image file on the panel)")
         self.source = QLabel("")
         self.source.setWordWrap(True)
-        self.denoise_button = QPushButton("Denoise from here")
+        self.denoise_button = QPushButton(DENOISE_TEXTS[0])
         self.denoise_button.setToolTip("run the reverse sampler from the x_t on screen back to t = 0")
         self.resample_button = QPushButton("Resample")
         self.frame_button = QPushButton("Save frame…")
@@ -240,7 +241,7 @@ class SamplingControls(QWidget):
         self.show_relevant()
 
     def set_denoising(self, denoising: bool) -> None:
-        self.denoise_button.setText("Back to noising" if denoising else "Denoise from here")
+        self.denoise_button.setText(DENOISE_TEXTS[1] if denoising else DENOISE_TEXTS[0])
 
     def set_source(self, text: str) -> None:
         self.source.setText(text)
@@ -286,13 +287,24 @@ class SamplingControls(QWidget):
         self.eta_label.setText(f"η = {self.eta.value() / 100:.2f}")
         self.guidance_label.setText(f"w = {self.guidance.value() / GUIDANCE_SCALE:.1f}")
 
+    def _buttons_row_width(self) -> int:
+        """The width Resample and the denoise button need side by side, the button in its wider text, with the
+        column's margins: the column is never narrower (a translated or larger font would clip them)."""
+        metrics = self.denoise_button.fontMetrics()
+        current = metrics.horizontalAdvance(self.denoise_button.text())
+        widest = max(metrics.horizontalAdvance(text) for text in DENOISE_TEXTS)
+        denoise = self.denoise_button.sizeHint().width() - current + widest
+        margins = self._column.contentsMargins()
+        spacing = max(self._column.spacing(), 6)
+        return self.resample_button.sizeHint().width() + spacing + denoise + margins.left() + margins.right()
+
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         """Fonts follow the theme; on a projector the sampler and the less used settings fold under More (one click
         away): the lesson has set them."""
         font = scaled_font(1.0)
         for widget in self.findChildren(QWidget):
             widget.setFont(font)
-        self.setFixedWidth(int(font.pointSizeF() * 21))
+        self.setFixedWidth(max(int(font.pointSizeF() * 21), self._buttons_row_width()))
         if theme.presentation:
             self._extra_column.insertWidget(0, self.run_settings)
         else:
