@@ -38,9 +38,8 @@ def open_window(platform: str | None = None, size: tuple[int, int] = (1280, 800)
 
     threads = configure_threads(gui=True)
     app = application(platform)
-    from gendiff_gui.shell.main_window import MainWindow
-
     from gendiff_gui.gui_garbage import freeze_startup_objects
+    from gendiff_gui.shell.main_window import MainWindow
 
     window = MainWindow()
     freeze_startup_objects()  # as the program does

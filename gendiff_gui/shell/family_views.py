@@ -24,33 +24,21 @@ canvas). To add one:
 """
 from __future__ import annotations
 
+import importlib
+
+
+def _install_of(module: str):
+    """`install(window)` of the view module `module`, imported only when the installer runs."""
+    return lambda window: importlib.import_module(module).install(window)
+
 
 def install_views(window) -> None:
     """Register the views that depend on the model family (the loss curves are always there), in their tab order.
     Each is built the first time a model of its family is shown (`window.install_later`), but the latent space,
     built at once: it also takes image drops anywhere on the window."""
-    def latent(w) -> None:
-        from gendiff_gui.latent import panel
-
-        panel.install(w)
-
-    def diffusion(w) -> None:
-        from gendiff_gui.diffusion import panel
-
-        panel.install(w)
-
-    def latent_diffusion(w) -> None:
-        from gendiff_gui.latent_diffusion import panel
-
-        panel.install(w)
-
-    def quality(w) -> None:
-        from gendiff_gui.curves import quality_curve
-
-        quality_curve.install(w)  # diffusion models: sample quality beside the loss curves
-
-    window.install_later("Latent space", {"autoencoder", "vae"}, latent)
-    window.install_later("Diffusion", {"diffusion"}, diffusion)
-    window.install_later("Latent diffusion", {"latent-diffusion"}, latent_diffusion)
-    window.install_later(None, {"diffusion"}, quality)
+    window.install_later("Latent space", {"autoencoder", "vae"}, _install_of("gendiff_gui.latent.panel"))
+    window.install_later("Diffusion", {"diffusion"}, _install_of("gendiff_gui.diffusion.panel"))
+    window.install_later("Latent diffusion", {"latent-diffusion"}, _install_of("gendiff_gui.latent_diffusion.panel"))
+    # diffusion models: sample quality beside the loss curves (no tab of its own)
+    window.install_later(None, {"diffusion"}, _install_of("gendiff_gui.curves.quality_curve"))
     window.view("Latent space")
