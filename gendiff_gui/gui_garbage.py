@@ -27,8 +27,8 @@ def freeze_startup_objects() -> int:
     """Move every object alive now (the modules, classes and widgets of start-up, torch's among them) into the
     permanent generation (`gc.freeze`): the collector's full passes then walk only what came later. Measured
     after importing torch, PySide6 and pyqtgraph: a full pass over their 230,000 objects took 150 ms (of the GUI
-    thread, where the collector runs), about 0 once they are frozen. Garbage among them, if any, stays (start-up's objects live as long as
-    the program). Returns how many objects were frozen."""
+    thread, where the collector runs), about 0 once they are frozen. Garbage among them, if any, stays
+    (start-up's objects live as long as the program). Returns how many objects were frozen."""
     import gc
 
     gc.freeze()
