@@ -61,6 +61,8 @@ def main() -> None:
         "bare_steps_per_s": gui["bare_steps_per_s"],
         "in_app_segments": gui["in_app_segments"],
         "bare_segments": gui["bare_segments"],
+        "app_thread_cpu": gui.get("app_thread_cpu", {}),
+        "view_pace": gui.get("view_pace", []),  # gendiff_gui.session.view_pace: 1 free, 0.25 contended  # where the app's CPU went while it trained
     }
     if moons is not None:
         metrics = moons["metrics"]

@@ -22,6 +22,7 @@ import time
 from _report import print_result  # benchmarks/ is on sys.path when a script runs
 from _window import open_window
 from event_loop import run_until
+from thread_cpu import cpu_by_thread, cpu_shares
 
 CONFIG = dict(model="vae", dataset="mnist", latent_dim=2, batch_size=128, seed=0)
 WARMUP_S = 1.5
@@ -78,7 +79,8 @@ def main() -> None:
     window.train()
     wait_until(lambda: bool(marks) and marks[-1][0] >= WARMUP_S, 60)
 
-    app_rates, bare_rates, gui_cpu = [], [], []
+    app_rates, bare_rates, gui_cpu, paces = [], [], [], []
+    thread_shares: list[dict[str, float]] = []
     profiler = None
     if args.profile:
         import cProfile
@@ -88,13 +90,15 @@ def main() -> None:
         start = marks[-1]
         previous[0] = clock.nsecsElapsed()
         measuring[0] = True
-        cpu0, wall0 = time.thread_time(), time.monotonic()
+        cpu0, wall0, threads0 = time.thread_time(), time.monotonic(), cpu_by_thread()
         if profiler is not None:
             profiler.enable()
         wait_until(lambda: marks[-1][0] >= start[0] + args.segment, 60)
         if profiler is not None:
             profiler.disable()
         gui_cpu.append((time.thread_time() - cpu0) / (time.monotonic() - wall0))
+        thread_shares.append(cpu_shares(threads0, cpu_by_thread(), time.monotonic() - wall0))
+        paces.append(window.view_pace.pace)
         measuring[0] = False
         end = marks[-1]
         app_rates.append((end[1] - start[1]) / (end[0] - start[0]))
@@ -122,6 +126,10 @@ def main() -> None:
         "bare_segments": [round(r, 1) for r in bare_rates],
         "timer_samples": len(lateness),
         "gui_thread_cpu": round(float(np.mean(gui_cpu)), 3),  # share of one core the GUI thread used
+        # share of a core each thread used in the app segments (mean over segments; short-lived threads missed)
+        "app_thread_cpu": {name: round(float(np.mean([s.get(name, 0.0) for s in thread_shares])), 3)
+                           for name in sorted({n for s in thread_shares for n in s})},
+        "view_pace": [round(p, 2) for p in paces],  # the live views' pace at the end of each app segment
         "progress_emits_per_s": round(float(np.mean(emit_rates)), 1),  # the session asks for at most 20
         "torch_threads": threads,
         "platform": args.platform,

@@ -11,6 +11,7 @@ from superqt.utils import qthrottled
 
 from gendiff_gui.curves.history import DecimatedSeries
 from gendiff_gui.curves.plot_range import x_range, y_range
+from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.widgets.more_section import MoreSection
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -121,6 +122,7 @@ class LossCurvesView(QWidget):
         layout.addLayout(self._plots, 1)
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
+        self._redraw_hz = redraw_hz
         self._schedule_redraw = qthrottled(self.redraw, timeout=int(1000 / redraw_hz), leading=False, parent=self)
         self._describe_soon = qthrottled(self._describe, timeout=1000, parent=self)
         self.plot_widget.setAccessibleName("Loss curves")
@@ -141,6 +143,12 @@ class LossCurvesView(QWidget):
             if self.log_scale.isChecked() and np.any(values <= 0):
                 self.set_log_scale(False)  # a negative log-likelihood (2-D data) has no logarithm
         self._schedule_redraw()
+
+    def set_pace(self, pace: float) -> None:
+        """Redraw at most `pace` * redraw_hz times a second (gendiff_gui.session.view_pace: the cores are
+        contended, training keeps them)."""
+        pace = clamped_pace(pace)
+        self._schedule_redraw.setTimeout(int(1000 / (self._redraw_hz * pace)))
 
     def clear(self) -> None:
         """Forget every point and every loss part (a new model: its parts make the legend anew, so a diffusion

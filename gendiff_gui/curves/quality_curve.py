@@ -20,6 +20,7 @@ from core.sample_quality import live_quality
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
 from gendiff_gui.session.training_session import TRAINING
+from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.session.workers import CallWorker
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
@@ -128,6 +129,7 @@ class LiveQuality(QObject):
         self._process = None
         self._reference: np.ndarray | None = None
         self.every_s = EVERY_S_POINTS
+        self._pace = 1.0  # gendiff_gui.session.view_pace: measure every every_s / pace seconds
         self._last_time = -np.inf
         self._last_step: int | None = None
         self._job: Job | None = None
@@ -156,10 +158,14 @@ class LiveQuality(QObject):
         self.every_s = EVERY_S_IMAGES if images else EVERY_S_POINTS
         self.view.set_metric("FCD" if images else "energy distance")
 
+    def set_pace(self, pace: float) -> None:
+        """Measure 1 / `pace` times less often (the cores are contended: training keeps them)."""
+        self._pace = clamped_pace(pace)
+
     def on_weights(self, step: int, network_copy) -> None:
         now = time.monotonic()
         if (not self.enabled or network_copy is None or self._job is not None or step == self._last_step
-                or now - self._last_time < self.every_s):
+                or now - self._last_time < self.every_s / self._pace):
             return
         self._last_time, self._last_step = now, int(step)
         process, reference, net = self._process, self._reference, network_copy.frozen_copy()
@@ -221,6 +227,7 @@ def install(window) -> LiveQuality:
 
     window.snapshots.updated.connect(on_weights)
     live.job_started.connect(window.track_job)
+    window.view_pace.changed.connect(live.set_pace)
     if window.session.experiment is not None:  # installed when the first diffusion model is shown
         on_experiment(window.session.experiment)
     return live

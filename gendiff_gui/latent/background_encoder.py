@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gendiff_gui.latent.background_jobs import JobOwner, Stopped
 from gendiff_gui.session.jobs import Job
+from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.session.network_copy import NetworkCopy
 
 # Images per encoder call: small enough that a pass's activations stay in a core's own cache (5,000 at once made
@@ -55,6 +56,7 @@ class BackgroundEncoder(JobOwner):
         super().__init__(parent)
         self.net: NetworkCopy | None = None
         self._min_period, self._rest = min_period_s, rest
+        self._pace = 1.0  # gendiff_gui.session.view_pace: below 1, passes are spaced 1 / pace times as far
         self._queued: tuple[list[np.ndarray], dict | None] | None = None
         self._job: Job | None = None
         self._codes: list | None = None  # the running pass's result, once it has come back
@@ -74,6 +76,11 @@ class BackgroundEncoder(JobOwner):
         self.cancel()
         self.net = net
         self._next_allowed = -float("inf")
+
+    def set_pace(self, pace: float) -> None:
+        """Space the passes out 1 / `pace` times as far (the next one on): the map refreshes less often while the
+        cores are contended, and training keeps them (gendiff_gui.session.view_pace)."""
+        self._pace = clamped_pace(pace)
 
     def submit(self, parts: list[np.ndarray], snapshot: dict | None = None) -> None:
         """Encode each of `parts` ((n_i, 1, 28, 28) arrays nobody changes) with `snapshot` (None: the weights the
@@ -114,7 +121,9 @@ class BackgroundEncoder(JobOwner):
             codes = None  # cancelled: a result that came back before the stop is dropped too
         else:
             now = time.perf_counter()
-            self._next_allowed = max(self._last_start + self._min_period, now + self._rest * (now - self._last_start))
+            took = now - self._last_start
+            self._next_allowed = max(self._last_start + self._min_period / self._pace,
+                                     now + self._rest / self._pace * took)
         if self._queued is not None:
             self._schedule()
         if codes is not None:

@@ -88,6 +88,11 @@ class LatentPanel(LatentViews):
         """Make `widget` (e.g. the main window) a drop zone for image files handled by this panel."""
         self.drops.target.attach(widget)
 
+    def set_pace(self, pace: float) -> None:
+        """The map's re-encoding and the views' refreshes at `pace` (gendiff_gui.session.view_pace)."""
+        self.encoder.set_pace(pace)
+        self._refresh.set_pace(pace)
+
     # ----- the three calls -----
     def set_experiment(self, experiment) -> None:
         """Show a freshly built or loaded experiment (copies its network: call it when no worker trains it)."""
@@ -337,6 +342,7 @@ def install(window) -> LatentPanel:
     window.snapshots.updated.connect(lambda _config, snapshot: panel.set_snapshot(snapshot))
     panel.message.connect(window.messages.show_message)
     panel.job_started.connect(window.track_job)
+    window.view_pace.changed.connect(panel.set_pace)
     panel.status.hide()  # the window's message bar says it
     panel.accept_drops_on(window)
     window.installEventFilter(panel)  # its Close: no new job starts after the window has stopped them

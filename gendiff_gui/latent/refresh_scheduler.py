@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
+from gendiff_gui.session.view_pace import clamped_pace
 
 # While a model trains, every view follows the map: each pass of the background encoder (a few a second) moves the
 # points, the marker and the ellipses in one repaint of the map, then the other views refresh in small steps,
@@ -27,6 +28,7 @@ class RefreshScheduler(QObject):
         super().__init__(parent)
         self._make_steps = make_steps
         self._share = share
+        self._pace = 1.0  # gendiff_gui.session.view_pace: the share is multiplied by it
         self._steps: list[Step] = []
         self._then: Callable[[], list[Step]] | None = None
         self._cost = 0.0  # seconds the last complete refresh took
@@ -50,8 +52,12 @@ class RefreshScheduler(QObject):
     def request(self) -> None:
         if self.waiting or self.running:
             return
-        wait = self._cost / self._share - (time.perf_counter() - self._started)
+        wait = self._cost / (self._share * self._pace) - (time.perf_counter() - self._started)
         self._wait_timer.start(int(max(0.0, wait) * 1000))
+
+    def set_pace(self, pace: float) -> None:
+        """Spend `pace` times the share (from the next wait on): less of the cores while they are contended."""
+        self._pace = clamped_pace(pace)
 
     def then(self, make_steps: Callable[[], list[Step]]) -> None:
         """Once the steps under way have run, run `make_steps()`'s (its latest call wins)."""

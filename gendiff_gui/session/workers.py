@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from core.cpu_wait import thread_cpu_times, wait_share
+
 log = logging.getLogger(__name__)
 
 
@@ -127,6 +129,9 @@ class TrainProgress:
     active_seconds: float  # this run's training time, pauses excluded
     lr: float
     snapshot: dict[str, np.ndarray] | None  # newest weights seen since the previous emit, if any
+    # share of the training thread's busy time since the previous emit spent waiting for a core
+    # (core.cpu_wait.wait_share: about 0 on a free machine); None where the system does not tell
+    core_wait: float | None = None
 
 
 @dataclass(frozen=True)
@@ -162,14 +167,14 @@ class _Coalescer:
             for key, value in event.losses.items():
                 self.losses.setdefault(key, []).append(value)
 
-    def take(self) -> TrainProgress | None:
+    def take(self, core_wait: float | None = None) -> TrainProgress | None:
         if self.last is None or (not self.steps and self.snapshot is None):
             return None
         progress = TrainProgress(
             steps=np.asarray(self.steps, dtype=np.int64),
             losses={k: np.asarray(v, dtype=np.float64) for k, v in self.losses.items()},
             step=self.last.step, run_steps=self.last.step - self.start_step,
-            active_seconds=self.active_seconds, lr=self.last.lr, snapshot=self.snapshot,
+            active_seconds=self.active_seconds, lr=self.last.lr, snapshot=self.snapshot, core_wait=core_wait,
         )
         self.steps, self.losses, self.snapshot = [], {}, None
         return progress
@@ -196,6 +201,7 @@ class TrainWorker(Worker):
         self._capture = threading.Event()
         self._nudge = threading.Event()  # wakes a paused worker: resume, stop or a capture
         self._last_event = None
+        self._cpu_times = None  # the training thread's core.cpu_wait.CpuTimes at the previous emit
 
     def request_capture(self) -> None:
         self._capture.set()
@@ -231,13 +237,16 @@ class TrainWorker(Worker):
             self.captured.emit(capture_training_state(exp, event.step, exp.seconds_done + event.seconds))
 
     def _emit(self, batch: _Coalescer) -> None:
-        progress = batch.take()
+        now = thread_cpu_times()
+        progress = batch.take(wait_share(self._cpu_times, now))
+        self._cpu_times = now
         if progress is not None:
             self.progress.emit(progress)
 
     def work(self) -> None:
         exp = self._experiment
         batch = _Coalescer(exp.steps_done)
+        self._cpu_times = thread_cpu_times()
         paused_s = 0.0
         last_emit = time.perf_counter()
         events = exp.train(steps=self._steps, seconds=self._seconds, stop=self._stop,
@@ -259,5 +268,6 @@ class TrainWorker(Worker):
                     self._emit(batch)  # the curves show every step done before the pause
                     paused_s += self.wait_while_paused()
                     last_emit = time.perf_counter()
+                    self._cpu_times = thread_cpu_times()  # a pause is neither run nor wait
         finally:
             events.close()

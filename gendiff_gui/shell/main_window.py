@@ -39,6 +39,7 @@ from gendiff_gui.shell.experiment_panel import ExperimentPanel
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.widgets.message_bar import MessageBar
 from gendiff_gui.session.training_session import TrainingSession, needs_new_model
+from gendiff_gui.session.view_pace import ViewPace
 from gendiff_gui.shell.settings import load_config, open_settings, save_config
 from gendiff_gui.shell.status import TrainingStatus
 from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.commands = create_actions(self)
         self.keys = KeyRouter(self)
         self.status = TrainingStatus(self.statusBar())
+        self.view_pace = ViewPace(self)  # the live views' pace: slower while other programs want the cores
         self._connect()
         install_views(self)
         self.lessons = lesson_runner.install(self)  # caption banner, Lessons menu (lessons/runner.py)
@@ -254,6 +256,8 @@ class MainWindow(QMainWindow):
         self.panel.edited.connect(self._on_panel_edited)
         s.experiment_changed.connect(self._on_experiment)
         s.progress.connect(self._on_progress)
+        s.progress.connect(self.view_pace.observe)
+        self.view_pace.changed.connect(self.loss_curves.set_pace)
         s.state_changed.connect(self._on_state)
         s.message.connect(self.show_message)
 
@@ -309,6 +313,8 @@ class MainWindow(QMainWindow):
         if state == session_states.TRAINING and self.session.experiment is not None:
             self.status.set_run_length(self.session.experiment.config)
         self.status.set_state(state)
+        if state != session_states.TRAINING:
+            self.view_pace.reset()  # nothing of ours trains: the views may use the cores again
 
     def _on_panel_edited(self, config: ExperimentConfig) -> None:
         current = self.session.experiment
