@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from core.cpu_wait import thread_cpu_times
 from core.experiment import Experiment
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.workers import TrainWorker
@@ -49,6 +50,8 @@ def test_progress_loses_no_step(qtbot, ready_window):
         pass
     steps = np.concatenate([p.steps for p in received])
     np.testing.assert_array_equal(steps, np.arange(1, 601))
+    if thread_cpu_times() is not None:  # each report says how long the training thread waited for a core
+        assert all(p.core_wait is not None and 0.0 <= p.core_wait <= 1.0 for p in received)
 
 
 @pytest.mark.parametrize("emit_hz, emits", [(1e-6, 1), (1e9, 600)], ids=["one-emit-per-run", "one-per-step"])
