@@ -21,6 +21,9 @@ canvas). To add one:
        window.snapshots.updated.connect(lambda _config, weights: panel.set_snapshot(weights))
 4. work of its own (sampling) runs as a `session.jobs.Job` with a `session.workers.Worker`, handed to
    `window.track_job(job)`: closing the window then stops and waits for it like the training job.
+5. live work it repeats while a model trains (re-encoding, refreshing, measuring) takes a `set_pace(pace)` and is
+   connected to `window.view_pace.changed` (session/view_pace.py): below 1 the cores are contended, so it runs
+   1 / pace times less often and training keeps them.
 """
 from __future__ import annotations
 
