@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
         s.progress.connect(self._on_progress)
         s.progress.connect(self.view_pace.observe)
         self.view_pace.changed.connect(self.loss_curves.set_pace)
+        self.view_pace.changed.connect(self.status.set_pace)
         s.state_changed.connect(self._on_state)
         s.message.connect(self.show_message)
 

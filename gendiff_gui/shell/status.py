@@ -33,6 +33,12 @@ class TrainingStatus:
         self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)
         self.progress.hide()
+        self.busy = QLabel("cores busy: views slowed")  # shown while the live views yield to training
+        self.busy.setToolTip("Other programs keep the cores busy, so the map, the curves and the other live views "
+                             "refresh less often and training keeps its speed. They catch up when the cores are "
+                             "free or training stops.")
+        self.busy.hide()
+        status_bar.addPermanentWidget(self.busy)
         for widget in (self.state, self.step, self.rate, self.elapsed):
             status_bar.addPermanentWidget(widget)
         status_bar.addPermanentWidget(self.progress)
@@ -56,6 +62,10 @@ class TrainingStatus:
         self.state.setText(STATE_TEXT.get(state, state))
         if state in ("training", "paused"):
             self._previous = None
+
+    def set_pace(self, pace: float) -> None:
+        """Say so while the live views run below full pace (gendiff_gui.session.view_pace)."""
+        self.busy.setVisible(pace < 1.0)
 
     def set_experiment(self, config: ExperimentConfig, step: int) -> None:
         self._config, self._latest, self._previous = config, None, None

@@ -87,5 +87,7 @@ def test_the_window_slows_its_views_while_training_waits_for_cores_and_not_after
     w.session.progress.emit(SimpleNamespace(steps=np.zeros(0, np.int64), losses={}, step=0, run_steps=0,
                                             active_seconds=0.0, lr=1e-3, snapshot=None, core_wait=0.6))
     assert w.view_pace.pace == MIN_PACE and w.loss_curves._schedule_redraw.timeout() == int(base / MIN_PACE)
+    assert w.status.busy.isVisible() and "busy" in w.status.busy.text()  # the class is told why views slow down
     w.session.state_changed.emit("idle")
     assert w.view_pace.pace == 1.0 and w.loss_curves._schedule_redraw.timeout() == base
+    assert not w.status.busy.isVisible()
