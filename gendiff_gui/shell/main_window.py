@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
             return  # presentation mode fills its screen (or the projector a test emulates) by itself
         area = screen.availableGeometry()
         frame = self.frameGeometry().size() - self.geometry().size()  # the window manager's title bar and borders
+        self._fitted_frame = frame
         width = min(self.width(), max(area.width() - frame.width(), self.minimumWidth()))
         height = min(self.height(), max(area.height() - frame.height(), self.minimumHeight()))
         if (width, height) != (self.width(), self.height()):
@@ -519,6 +520,14 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self, self.fit_to_screen)  # again once the window manager's frame is known
+
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        # a window manager frames the window after it is shown, often later than the first turn of the event loop
+        # (openbox at 1280 x 800: the status bar hung 20 px below the screen): fit again when the frame changes
+        frame = self.frameGeometry().size() - self.geometry().size()
+        if frame != getattr(self, "_fitted_frame", frame):
+            QTimer.singleShot(0, self, self.fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True

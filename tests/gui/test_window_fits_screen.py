@@ -22,3 +22,23 @@ def test_a_window_that_fits_is_left_where_it_is(qtbot, window):
     window.setGeometry(wanted)
     window.fit_to_screen()
     assert window.geometry() == wanted
+
+
+def test_a_frame_the_window_manager_adds_after_showing_is_fitted_too(qtbot, window, monkeypatch):
+    """openbox frames the window after its first event-loop turn: the window fits again when its frame changes
+    (a 20 px title bar, emulated here, must not push the status bar off a 1280 x 800 screen)."""
+    area = window.screen().availableGeometry()
+    window.setGeometry(QRect(area.left(), area.top(), area.width(), area.height()))  # fits without a frame
+    window.fit_to_screen()
+    own = window.frameGeometry()  # the platform's own frame, if any
+    top, extra = window.geometry().top() - own.top(), own.height() - window.height()
+    assert window.height() == area.height() - extra
+
+    def framed() -> QRect:  # the client area plus a 20 px title bar more above it
+        g = window.geometry()
+        return QRect(g.left(), g.top() - top - 20, g.width(), g.height() + extra + 20)
+
+    monkeypatch.setattr(window, "frameGeometry", framed)
+    window.move(area.left(), area.top() + top + 20)  # the window manager places the framed window
+    qtbot.waitUntil(lambda: window.height() <= area.height() - extra - 20, timeout=2000)
+    assert window.height() == area.height() - extra - 20
