@@ -33,13 +33,12 @@ class TrainingStatus:
         self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.busy = QLabel("cores busy: views slowed")  # shown while the live views yield to training
+        self.busy = QLabel("· cores busy: views slowed")  # shown while the live views yield to training
         self.busy.setToolTip("Other programs keep the cores busy, so the map, the curves and the other live views "
                              "refresh less often and training keeps its speed. They catch up when the cores are "
                              "free or training stops.")
         self.busy.hide()
-        status_bar.addPermanentWidget(self.busy)
-        for widget in (self.state, self.step, self.rate, self.elapsed):
+        for widget in (self.state, self.step, self.rate, self.elapsed, self.busy):
             status_bar.addPermanentWidget(widget)
         status_bar.addPermanentWidget(self.progress)
         self.steps_per_s = 0.0
