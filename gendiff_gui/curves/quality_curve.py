@@ -228,6 +228,7 @@ def install(window) -> LiveQuality:
     window.snapshots.updated.connect(on_weights)
     live.job_started.connect(window.track_job)
     window.view_pace.changed.connect(live.set_pace)
+    live.set_pace(window.view_pace.pace)
     if window.session.experiment is not None:  # installed when the first diffusion model is shown
         on_experiment(window.session.experiment)
     return live

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gendiff_gui.latent.background_jobs import JobOwner, Stopped
 from gendiff_gui.session.jobs import Job
-from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.session.network_copy import NetworkCopy
+from gendiff_gui.session.view_pace import clamped_pace
 
 # Images per encoder call: small enough that a pass's activations stay in a core's own cache (5,000 at once made
 # 8 MB of them, which evicted the training thread's weights from the shared cache: in-app/bare 0.935 -> 0.949).

@@ -343,6 +343,7 @@ def install(window) -> LatentPanel:
     panel.message.connect(window.messages.show_message)
     panel.job_started.connect(window.track_job)
     window.view_pace.changed.connect(panel.set_pace)
+    panel.set_pace(window.view_pace.pace)  # installed mid-run on a busy machine: slow from the start
     panel.status.hide()  # the window's message bar says it
     panel.accept_drops_on(window)
     window.installEventFilter(panel)  # its Close: no new job starts after the window has stopped them

@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
+
 from gendiff_gui.session.view_pace import clamped_pace
 
 # While a model trains, every view follows the map: each pass of the background encoder (a few a second) moves the

@@ -4,8 +4,8 @@ On a 2-core laptop with a browser or a video call running, every CPU-second the 
 re-encoding, the refreshes, the loss curves' repaints) is taken from training. The training worker reports which
 share of its busy time it waited for a core (`TrainProgress.core_wait`, core.cpu_wait); this object smooths it and
 turns it into a pace in [MIN_PACE, 1] that the views multiply their budgets by: 1 while the wait stays under
-FREE_WAIT (a core is there for each thread), MIN_PACE from BUSY_WAIT on (two spinning neighbours on two cores
-make the training thread wait about 40 % of the time), linear between. When training stops the pace is 1 again.
+FREE_WAIT (a core is there for each thread), MIN_PACE from BUSY_WAIT on (with two spinning neighbours on two
+cores the pace sat at MIN_PACE in nearly every segment of benchmarks/bench_busy.py), linear between. When training stops the pace is 1 again.
 """
 from __future__ import annotations
 
