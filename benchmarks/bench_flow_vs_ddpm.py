@@ -22,14 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _report import print_result  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 
-def _ratio(exp, sampler: str, steps: int | None, n: int = 5000) -> float:
-    """core.evaluation's energy ratio (its block counts), with a given sampler and step count."""
-    from core.evaluation import ENERGY_REPEATS, SAMPLE_BLOCKS
-    from core.metrics_2d import energy_distance_to_floor
+def _ratio(exp, sampler: str, steps: int | None) -> float:
+    """core.evaluation's energy ratio, with a given sampler and step count."""
+    from core.evaluation import sample_energy
 
-    samples = exp.task.sample(n * SAMPLE_BLOCKS, sampler=sampler, steps=steps, seed=exp.config.seed)
-    return energy_distance_to_floor(samples, exp.test_data.x[:n], exp.train_data.x, ENERGY_REPEATS,
-                                    sample_blocks=SAMPLE_BLOCKS)["energy_distance_ratio"]
+    return sample_energy(exp, seed=exp.config.seed, sampler=sampler, steps=steps)["energy_distance_ratio"]
 
 
 def main() -> int:

@@ -52,22 +52,89 @@ def mean_block_distance(points: np.ndarray, reference: np.ndarray, blocks: int) 
     return float(np.mean(values))
 
 
-def energy_distance_to_floor(samples: np.ndarray, reference: np.ndarray, data: np.ndarray,
-                             repeats: int = 4, sample_blocks: int | None = None) -> dict[str, float]:
-    """Energy distance of model samples to held-out `reference` points, beside the floor, each averaged over
-    disjoint blocks of len(reference) points (`mean_block_distance`): `sample_blocks` of samples (default
-    `repeats`) and `repeats` of data. Each block's distance estimates the same expectation (blocks are the same
-    size), so more sample blocks only narrow the model's side.
+PROJECTIONS = 64  # directions of the projected mean distances (their trapezoid rule on the half circle)
 
-    energy_distance: mean over blocks r of D(samples_r, reference); energy_distance_data: mean of D(data_r,
-    reference) for disjoint blocks of other data (`data`, e.g. the training set): what a perfect model would score;
-    energy_distance_ratio: their quotient (1 = as close as the data to itself). One pair of draws is a poor
-    measurement: the V-statistic of two draws of one distribution fluctuates by about 35% of its mean (heavy-tailed:
-    moons' train[:2000] vs test[:2000] gives 4.7x its expectation), so the ratio of a perfect model ranged
-    0.3 - 4.2 over draws of moons; averaged over 4 blocks against the same reference (whose own fluctuation then
-    enters both sides alike), 0.86 - 1.17 (std 0.09; checkerboard 0.17).
+
+def _sorted_projections(points: np.ndarray, directions: int) -> np.ndarray:
+    """(directions, n): the projections <theta_k, x_i> onto evenly spaced angles theta_k = pi k / K, each row
+    sorted."""
+    x = np.asarray(points, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) < 2:
+        raise ValueError(f"need an (n, 2) array of at least two points, got shape {x.shape}")
+    angles = np.pi * np.arange(directions) / directions
+    return np.sort((x @ np.stack([np.cos(angles), np.sin(angles)])).T, axis=1)
+
+
+def _mean_cross(pa: np.ndarray, pb: np.ndarray) -> float:
+    """Mean over directions and over all pairs (i, j) of |pa_i - pb_j|, rows sorted: below b_j the a_i add
+    b_j - a_i, above it a_i - b_j (prefix sums of a; O((n + m) log n) a direction)."""
+    n = pa.shape[1]
+    total = 0.0
+    for a_sorted, b in zip(pa, pb):
+        below = np.searchsorted(a_sorted, b)
+        prefix = np.concatenate(([0.0], np.cumsum(a_sorted)))
+        total += float(np.sum(b * below - prefix[below]) + np.sum(prefix[-1] - prefix[below] - b * (n - below)))
+    return total / (len(pa) * n * pb.shape[1])
+
+
+def _mean_within(pa: np.ndarray) -> float:
+    """Mean over directions and over ordered pairs i != k of |pa_i - pa_k|, rows sorted: the sum over all
+    pairs is 2 sum_r a_(r) (2r - n + 1), r from 0."""
+    n = pa.shape[1]
+    return float(2.0 * (pa @ (2.0 * np.arange(n) - n + 1.0)).sum()) / (len(pa) * n * (n - 1))
+
+
+def projected_mean_distances(a: np.ndarray, b: np.ndarray,
+                             directions: int = PROJECTIONS) -> tuple[float, float, float]:
+    """(mean |a_i - b_j| over all pairs, mean |a_i - a_k| over pairs i != k, the same within b) for 2-D sets.
+
+    In the plane |z| = (pi / 4) (1 / pi) int_0^pi |<theta, z>| d theta x 2, i.e. |z| is pi / 2 times the mean of
+    |<theta, z>| over a half turn of directions (the mean of |cos| is 2 / pi), so each mean is pi / 2 times the
+    mean over `directions` evenly spaced angles of the same mean for the projections onto theta; sorting gives
+    those exactly (O(n log n) a direction instead of n m distances). The trapezoid rule on the periodic integrand:
+    with 64 directions a single pair's value is within 0.03 % of |z| (|cos| is kinked at the pair's normal).
     """
-    model = mean_block_distance(samples, reference, repeats if sample_blocks is None else sample_blocks)
-    floor = mean_block_distance(data, reference, repeats)
+    pa, pb = _sorted_projections(a, directions), _sorted_projections(b, directions)
+    scale = np.pi / 2.0
+    return scale * _mean_cross(pa, pb), scale * _mean_within(pa), scale * _mean_within(pb)
+
+
+def expected_block_distance(points: np.ndarray, reference: np.ndarray, block: int,
+                            directions: int = PROJECTIONS) -> float:
+    """The mean of D(B, C) (`energy_distance`'s V-statistic) over every block B of `block` distinct points of
+    `points` and every block C of `block` distinct points of `reference`, in closed form:
+    2 E|X - Y| - (1 - 1/block) (E|X - X'| + E|Y - Y'|), E|X - Y| over all pairs of a point and a reference point,
+    E|X - X'| and E|Y - Y'| over pairs of two different members of one set (what two members of a block are).
+    With len(reference) == block, C is the reference itself.
+
+    The same expectation a few disjoint blocks estimate, without their noise: one block's distance fluctuates by
+    about half its mean with a heavy right tail (moons, blocks of 5,000 against one reference: 3.5 - 18.7 in
+    units of 1e-4 over 12 blocks), so a floor of 4 blocks could be off by a third. A reference much larger than
+    the block also removes most of the noise of the points' own finite number (their cross term with the
+    reference's deviation from its distribution). 2-D points; the means by projection (projected_mean_distances).
+    """
+    if block < 1 or block > min(len(points), len(reference)):
+        raise ValueError(f"a block of {block} points needs at least that many in each set")
+    cross, within, ref_within = projected_mean_distances(points, reference, directions)
+    return max(2.0 * cross - (1.0 - 1.0 / block) * (within + ref_within), 0.0)
+
+
+def energy_distance_to_floor(samples: np.ndarray, reference: np.ndarray, data: np.ndarray,
+                             block: int | None = None) -> dict[str, float]:
+    """Energy distance of model samples to held-out `reference` points beside the floor, each the expected
+    distance between a block of `block` points (default len(reference)) and a block of the reference
+    (`expected_block_distance`, no block noise).
+
+    energy_distance: that expectation for blocks of `samples`; energy_distance_data: the same for blocks of other
+    data (`data`, e.g. the training set): what the data themselves score against this reference, the floor a
+    perfect model of them meets; energy_distance_ratio: their quotient (1 = as close as the data to themselves).
+    Both sides meet the same reference, so its own chance deviation from the distribution enters both alike.
+    What remains is the finite `samples` and `data` as stand-ins for their distributions: over resamplings of
+    80,000 points from the moons training set (a perfect model of it) the ratio ranged 0.94 - 1.25; the floor
+    of 4 disjoint data blocks that this replaced was itself off by up to a third.
+    """
+    block = len(reference) if block is None else block
+    model = expected_block_distance(samples, reference, block)
+    floor = expected_block_distance(data, reference, block)
     return {"energy_distance": model, "energy_distance_data": floor,
             "energy_distance_ratio": model / max(floor, 1e-12)}

@@ -21,12 +21,15 @@ TOY_TRAIN_SIZE = 20_000
 TOY_TEST_SIZE = 5_000
 # The test split of a toy set is an independent draw: its seed is derived from the train seed.
 TOY_TEST_SEED_OFFSET = 1_000_003
+# A third independent draw, neither train nor test: the large reference that 2-D sample quality is measured against.
+TOY_REFERENCE_SIZE = 200_000
+TOY_REFERENCE_SEED_OFFSET = 2_000_029
 
 __all__ = [
     "ALL_DATASETS", "IMAGE_DATASETS", "POINTS_DATASET", "SPLITS", "TOY_DATASETS",
     "ArrayDataset", "ImageDataset", "ImageLoadError", "LoadedImage",
     "as_floats", "column_mean", "describe_datasets", "load_dataset", "load_image", "load_image_dataset", "load_image_info", "photo_steps",
-    "make_toy", "points_dataset",
+    "make_toy", "points_dataset", "reference_points",
 ]
 
 
@@ -111,6 +114,14 @@ def _toy_dataset(name: str, split: str, seed: int) -> ArrayDataset:
     x, y = make_toy(name, n, draw_seed, return_labels=True)
     return ArrayDataset(x=x, y=y, kind="points", class_names=TOY_CLASS_NAMES.get(name, ()),
                         name=name)
+
+
+def reference_points(name: str, seed: int = 0) -> np.ndarray | None:
+    """TOY_REFERENCE_SIZE fresh points of a toy set (independent of its train and test draws for this seed), the
+    held-out reference of its sample-quality figures; None for data without a generator (own and drawn sets)."""
+    if name not in TOY_DATASETS:
+        return None
+    return make_toy(name, TOY_REFERENCE_SIZE, seed + TOY_REFERENCE_SEED_OFFSET)
 
 
 def load_dataset(name: str, split: str = "train", seed: int = 0,
