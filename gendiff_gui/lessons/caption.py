@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
@@ -17,6 +17,10 @@ STYLE = """
 #lessonCaption QLabel#lessonNote { color: #7A3300; font-style: italic; font-size: ${note}pt; }
 """  # black on a pale accent; sizes: see themed_style_sheet
 TITLE_STYLE = "font-size: ${title}pt; font-weight: bold;"
+# In the presentation side column the caption takes at most this share of the column's height; where its text
+# would need more, the text is set smaller, in these steps (PowerPoint's autofit), rather than cut at the bottom.
+FIT_SHARE = 0.5
+FIT_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)
 
 
 def rich(text: str) -> str:
@@ -67,6 +71,9 @@ class LessonCaption(QFrame):
         self._narrow = False
         self._needed_height = -1  # the wrapped text's height at the current width (narrow only; see resizeEvent)
         self._theme = NORMAL
+        self._fit = 1.0  # the text's scale in the side column (FIT_SCALES)
+        self._fit_key: tuple[int, int, str] | None = None  # (width, room, text) the scale was chosen for
+        self._watched: QWidget | None = None
 
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(12, 6, 6, 6)
@@ -85,6 +92,11 @@ class LessonCaption(QFrame):
         """Wide (a banner over the views: the buttons on the right) or narrow (a side column: the buttons in a row
         under the text)."""
         self._narrow = narrow
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+        self._watched = self.parentWidget() if narrow else None  # the side column: its height sets the fit
+        if self._watched is not None:
+            self._watched.installEventFilter(self)
         self.setSizePolicy(QSizePolicy.Policy.Preferred,
                            QSizePolicy.Policy.Maximum if narrow else QSizePolicy.Policy.Preferred)
         self.set_note(self.note.text())
@@ -105,17 +117,53 @@ class LessonCaption(QFrame):
             grid.setColumnStretch(0, 1)
             grid.setColumnStretch(2, 0)
         grid.setHorizontalSpacing(6 if narrow else 16)
+        self._fit_key = None
+        self.fit()
 
     def resizeEvent(self, event) -> None:
         """Ask for the height the wrapped text needs at this width: the side column's layout does not pass on the
         labels' height-for-width, and a formula wrapped onto one more line was cut off at the bottom where there was
-        room for it (seen at 1920 x 1080 in lesson 4). A size hint, not a minimum: where the column is short
-        (1280 x 800 while training) it may still squeeze the caption rather than scroll."""
+        room for it (seen at 1920 x 1080 in lesson 4). In the side column that height is also the caption's
+        minimum, once `fit` has set the text small enough for its share of the column."""
         super().resizeEvent(event)
-        needed = self._grid.totalHeightForWidth(self.width()) if self._narrow else -1
+        self.fit()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        """The side column (the parent, when narrow) changed height: fit the text to its share again."""
+        if event.type() == QEvent.Type.Resize and obj is self._watched:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        """Narrow: the largest FIT_SCALES text scale whose wrapped text fits FIT_SHARE of the column's height (the
+        smallest where none does), and that text's height as the caption's minimum, so the column's layout gives
+        the caption all of it (squeezed, the formula's last line and the idea's end were cut: lesson 9 at 1920 x
+        1080, lesson 8 at 1280 x 800). Wide (the banner): the scale 1, no minimum."""
+        parent = self.parentWidget()
+        room = round(parent.height() * FIT_SHARE) if self._narrow and parent is not None else 0
+        key = (self.width(), room, self.text())
+        if key == self._fit_key:
+            return
+        self._fit_key = key
+        if not self._narrow or room <= 0:
+            self._set_fit(1.0)
+            self.setMinimumHeight(0)
+            needed = -1
+        else:
+            for scale in FIT_SCALES:
+                self._set_fit(scale)
+                needed = self._grid.totalHeightForWidth(self.width())
+                if needed <= room:
+                    break
+            self.setMinimumHeight(max(needed, 0))
         if needed != self._needed_height:
             self._needed_height = needed
             self.updateGeometry()
+
+    def _set_fit(self, scale: float) -> None:
+        if scale != self._fit:
+            self._fit = scale
+            self.apply_theme(self._theme)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -128,6 +176,7 @@ class LessonCaption(QFrame):
         self._source = (formula, idea)
         self.set_note(note)
         self.show()
+        self.fit()
 
     def set_note(self, note: str) -> None:
         """A line under the idea (the model is loading, missing, partly trained ...); '' hides it. Narrow (the
@@ -151,8 +200,9 @@ class LessonCaption(QFrame):
         """Sizes follow the theme (the window calls this on normal / presentation); black on a pale accent."""
         self._theme = theme
         narrow = 0.95 if self._narrow else 1.0  # the side column: a smaller title (the formula keeps its 1.5x+)
-        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE, formula=FORMULA_SCALE,
+        fit = self._fit if self._narrow else 1.0
+        self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE * fit, formula=FORMULA_SCALE * fit,
                                               note=NOTE_SCALE))
-        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow))
+        self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow * fit))
         for arrow in (self.previous, self.next):
             arrow.setMaximumWidth(round(theme.font_pt * (3.5 if theme.presentation else 4.5)))

@@ -38,6 +38,7 @@ from gendiff_gui.shell.key_router import KeyRouter
 from gendiff_gui.shell.experiment_panel import ExperimentPanel
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.widgets.message_bar import MessageBar
+from gendiff_gui.widgets.more_section import QWIDGETSIZE_MAX
 from gendiff_gui.session.training_session import TrainingSession, needs_new_model
 from gendiff_gui.session.view_pace import ViewPace
 from gendiff_gui.shell.settings import load_config, open_settings, save_config
@@ -469,7 +470,7 @@ class MainWindow(QMainWindow):
                 self.splitter.insertWidget(1, self.loss_curves)
             self.side_column.hide()
             self.side_column.setMinimumWidth(0)
-            self.side_column.setMaximumWidth(16777215)
+            self.side_column.setMaximumWidth(QWIDGETSIZE_MAX)
             self.splitter.setOrientation(Qt.Orientation.Vertical)
 
     def _order_tabs(self) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from core.image_grid import tile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+from gendiff_gui.widgets.wrapping_label import WrappingLabel
 
 GREY_LEVELS = (0.0, 1.0)  # images in [0, 1]: black 0, white 1
 SIGNED_LEVELS = (-1.0, 1.0)
@@ -30,10 +31,9 @@ class ImageTile(QWidget):
     def __init__(self, caption: str = "", *, levels: tuple[float, float] = GREY_LEVELS, lut: np.ndarray | None = None,
                  pad: int = 0, min_px: int = 96, caption_left: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.caption = QLabel(caption)
+        self.caption = WrappingLabel(caption)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter if not caption_left
                                   else Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.caption.setWordWrap(True)
         self.caption.setVisible(bool(caption))
         self.view = pg.GraphicsView(background="w")
         self.view.setMinimumSize(min_px, min_px)

@@ -1,5 +1,6 @@
 """The widget-tree audit behind the projector check and benchmark: the main picture's share of the screen, controls
-cut off by an ancestor, controls a screen reader cannot name, and text contrast (WCAG 2.x relative luminance)."""
+cut off by an ancestor, text squeezed into less room than it needs, controls a screen reader cannot name, and text
+contrast (WCAG 2.x relative luminance)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlid
 CONTROL_TYPES = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar,
                  QAbstractItemView)
 TEXT_TYPES = (QLabel, QAbstractButton, QComboBox, QAbstractSpinBox, QTabBar)
+BUTTON_TEXT_MARGIN = 3  # px a button's text keeps from its edge, inside its contents rectangle
 TOOLBAR_OVERFLOW = "qt_toolbar_ext_button"  # Qt's » button: a toolbar too narrow for its actions
 
 
@@ -67,6 +69,31 @@ def cut_off(widget: QWidget, tolerance: int = 1) -> QWidget | None:
     return None
 
 
+def squeezed(widget: QWidget, tolerance: int = 2) -> str | None:
+    """How a label or button shows less of its text than it needs ("needs 153 px of height, has 129"), else None:
+    a wrapping label shorter than its height for its width, any other one (or a button) narrower than its text.
+    Such text is cut by the widget itself, inside its own rectangle, so `cut_off` does not see it (a projected
+    "Guida" for "Guidance w", a formula's last line gone)."""
+    text = getattr(widget, "text", None)
+    if not callable(text) or not text() or (isinstance(widget, QLabel) and widget.pixmap() is not None
+                                             and not widget.pixmap().isNull()):
+        return None
+    if isinstance(widget, QLabel) and widget.wordWrap():
+        needed = widget.heightForWidth(widget.width())
+        if needed > widget.height() + tolerance:
+            return f"needs {needed} px of height, has {widget.height()}"
+        return None
+    if isinstance(widget, QAbstractButton):  # its text (and icon) against its contents, the style's padding aside
+        needed = widget.fontMetrics().horizontalAdvance(widget.text().replace("&", "")) + widget.iconSize().width() * (
+            not widget.icon().isNull())
+        room = widget.contentsRect().width() - 2 * BUTTON_TEXT_MARGIN
+    else:
+        needed, room = widget.minimumSizeHint().width(), widget.width()
+    if needed > room + tolerance:
+        return f"needs {needed} px of width, has {room}"
+    return None
+
+
 def describe(widget: QWidget) -> str:
     text = getattr(widget, "text", None)
     text = text() if callable(text) else ""
@@ -97,6 +124,7 @@ class Audit:
     screen_height: int
     main_side: int  # the main picture's square side, px (the smallest square among its parts)
     cut: list[str] = field(default_factory=list)  # "control in ancestor" for every control cut off
+    squeezed: list[str] = field(default_factory=list)  # "label: needs ... has ..." for text cut by its own widget
     unnamed: list[str] = field(default_factory=list)
     lowest_contrast: float = 21.0
     lowest_contrast_at: str = ""
@@ -108,7 +136,7 @@ class Audit:
 
     def figures(self) -> dict:
         return {"main_side_px": self.main_side, "main_share": round(self.main_share, 3), "cut_off": len(self.cut),
-                "unnamed": len(self.unnamed), "scroll_bars": len(self.scroll_bars),
+                "squeezed": len(self.squeezed), "unnamed": len(self.unnamed), "scroll_bars": len(self.scroll_bars),
                 "lowest_text_contrast": round(self.lowest_contrast, 2), "lowest_contrast_at": self.lowest_contrast_at}
 
 
@@ -130,6 +158,11 @@ def audit(window: QWidget, pictures: list[QWidget], screen_height: int, contrast
             result.scroll_bars.append(describe(widget.parentWidget() or widget))
         elif not accessible_name(widget):
             result.unnamed.append(describe(widget))
+    for widget in [window, *window.findChildren(QWidget)]:
+        if isinstance(widget, (QLabel, QAbstractButton)) and widget.isVisible() and not _is_internal(widget):
+            short = squeezed(widget)
+            if short is not None:
+                result.squeezed.append(f"{describe(widget)}: {short}")
     if contrast:
         for widget in [window, *window.findChildren(QWidget)]:
             if isinstance(widget, TEXT_TYPES) and widget.isVisible() and not _is_internal(widget):

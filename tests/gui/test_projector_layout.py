@@ -70,6 +70,7 @@ def test_every_lesson_in_presentation_mode_fills_the_screen_and_names_every_cont
             if result.main_share < MIN_SHARE:
                 failures.append(f"{where}: main picture {result.main_side} px = {result.main_share:.2f} of the height")
             failures += [f"{where}: cut off {c}" for c in result.cut]
+            failures += [f"{where}: squeezed {c}" for c in result.squeezed]
             failures += [f"{where}: unnamed {c}" for c in result.unnamed]
             failures += [f"{where}: scroll bar in {c}" for c in result.scroll_bars]
         window.set_presentation(False)
@@ -95,7 +96,7 @@ def test_the_main_picture_keeps_its_size_while_training(qtbot, window, bundled, 
     qtbot.waitUntil(lambda: window.session.state in ("idle", "empty", "paused"), timeout=OPEN_MS)
     window.set_presentation(False)
     assert result.main_share >= MIN_SHARE, f"lesson {lesson} training: {result.main_side} px = {result.main_share:.2f}"
-    assert not result.cut and not result.unnamed
+    assert not result.cut and not result.unnamed and not result.squeezed, (result.cut, result.unnamed, result.squeezed)
 
 
 def test_space_and_page_down_reach_the_window_from_a_spin_box(qtbot, ready_window):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gendiff_gui.widgets.image_tile import SIGNED_LEVELS, ImageTile, diverging_lut
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
+from gendiff_gui.widgets.wrapping_label import WrappingLabel
 
 MAX_SHOWN = 16  # images per row; the angle always uses all d directions
 COLS = 8
@@ -40,9 +41,8 @@ class LinearWeightsView(QWidget):
         captions = ("rows of W  (encoder, z = Wx)", "columns of V  (decoder, x̃ = Vz)", "PCA's principal components")
         self.w_row, self.v_row, self.pca_row = (
             ImageTile(c, levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=30, caption_left=True) for c in captions)
-        self.angle = QLabel()
+        self.angle = WrappingLabel()
         self.angle.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.angle.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
