@@ -84,7 +84,14 @@ class LossCurvesView(QWidget):
         self.plot.showGrid(x=True, y=True)
         self.plot.setLabel("bottom", "training step")
         self.plot.setLabel("left", "loss")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        # the legend in a row of its own above the plot (the title's row), its entries side by side: inside the
+        # view, in a column a third of a window wide, it covered the newest part of the curves
+        self.legend = pg.LegendItem(colCount=2)
+        self.plot.layout.removeItem(self.plot.titleLabel)  # (no title: the legend takes its row)
+        self.plot.titleLabel.hide()
+        self.plot.layout.addItem(self.legend, 0, 1)
+        self.plot.layout.setContentsMargins(2, 2, 24, 2)  # room on the right for the last step's tick label
+        self.plot.legend = self.legend  # where PlotItem.addItem puts a named curve's entry
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # a blit, not a repaint, per frame
 
         self.log_scale = QCheckBox("Log scale")
@@ -92,7 +99,7 @@ class LossCurvesView(QWidget):
         self.log_scale.toggled.connect(self.set_log_scale)
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, 99)
-        self.smoothing.setMinimumWidth(160)
+        self.smoothing.setMinimumWidth(80)
         self.smoothing.setToolTip("exponential moving average: s_n = w s_{n-1} + (1 - w) loss_n (faint: raw loss)")
         self.smoothing.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
         self.smoothing_label = QLabel()
@@ -107,7 +114,7 @@ class LossCurvesView(QWidget):
         self._settings_row = QBoxLayout(QBoxLayout.Direction.LeftToRight, settings)
         self._settings_row.setContentsMargins(0, 0, 0, 0)
         self._settings_row.addWidget(self.log_scale)
-        self._settings_row.addSpacing(24)
+        self._settings_row.addSpacing(12)
         self._settings_row.addLayout(smoothing_row)
         self._settings_row.addStretch(1)
         # on a projector the settings fold away (one click: the plot is a corner there); normally always shown
@@ -116,9 +123,9 @@ class LossCurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.settings)
-        # the plot, and beside it (below it in a narrow presentation corner) what `add_beside` adds
+        # the plot, and below it what `add_beside` adds
         self._plots = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self._plots.addWidget(self.plot_widget, 3)
+        self._plots.addWidget(self.plot_widget, 2)
         layout.addLayout(self._plots, 1)
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
@@ -131,7 +138,7 @@ class LossCurvesView(QWidget):
         self.apply_theme(NORMAL)
 
     def add_beside(self, widget: QWidget, stretch: int = 1) -> None:
-        """A companion plot (the live quality curve) beside the loss plot: it moves, shows and hides with it."""
+        """A companion plot (the live quality curve) under the loss plot: it moves, shows and hides with it."""
         self._plots.addWidget(widget, stretch)
 
     # ----- numpy in -----
@@ -243,7 +250,8 @@ class LossCurvesView(QWidget):
         self._theme = theme
         presenting = theme.presentation
         self.setMinimumHeight(120 if presenting else 160)  # room for the plot under its axis text
-        self._plots.setDirection(QBoxLayout.Direction.TopToBottom if presenting else QBoxLayout.Direction.LeftToRight)
+        # a column either way (under the settings, or the presentation side column): companions below the plot
+        self._plots.setDirection(QBoxLayout.Direction.TopToBottom)
         self._settings_row.setDirection(QBoxLayout.Direction.TopToBottom if presenting
                                         else QBoxLayout.Direction.LeftToRight)
         self.settings.toggleButton().setVisible(presenting)

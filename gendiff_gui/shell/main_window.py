@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSplitter,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSizePolicy, QSplitter,
                                QVBoxLayout, QWidget)
 
 from core.config import ExperimentConfig
@@ -88,26 +88,33 @@ class MainWindow(QMainWindow):
         self._installing: int | None = None  # the slot of the installer now adding its views
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
         self._closed = False  # closing is final: the views' late jobs are stopped as they start
-        self._curves_split: list[int] | None = None  # views : loss curves, when the curves were last shown
 
         self.panel = ExperimentPanel()
+        self.loss_curves = LossCurvesView()
+        # The loss curves live under the experiment's settings, in the left column, not under the views: below
+        # the views they took a third of the height, which at 1280 x 800 left lesson 4's map 120 px tall and its
+        # decoded tiles cut to slivers, while the column beside held nothing below the seed.
+        self.left_column = QWidget()
+        column = QVBoxLayout(self.left_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.panel)
+        column.addWidget(self.loss_curves, 1)
+        # as wide as the settings make the column: the plot's own width hint must not widen it into the views
+        self.loss_curves.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.panel_dock = QDockWidget("Experiment", self)
         self.panel_dock.setObjectName("experimentDock")
-        self.panel_dock.setWidget(self.panel)
+        self.panel_dock.setWidget(self.left_column)
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
 
         self.messages = MessageBar()
-        self.loss_curves = LossCurvesView()
         self.view_tabs = CurrentPageTabs()
         self.view_tabs.setDocumentMode(True)
         self.view_tabs.hide()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.view_tabs)
-        self.splitter.addWidget(self.loss_curves)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 1)  # the views are the lesson; the curves a strip below them
-        self.splitter.setChildrenCollapsible(False)  # the loss curves never shrink to a sliver under a big panel
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setChildrenCollapsible(False)
         # An explicit minimum, not the sum of the panels' own (up to 650 px with presentation fonts): on a screen
         # lower than the window would want, a view's bottom row is cut off instead of the whole window running
         # off the screen with the loss curves and the status bar.
@@ -118,6 +125,7 @@ class MainWindow(QMainWindow):
         side.setContentsMargins(0, 0, 0, 0)
         side.addStretch(1)  # the room the loss curves take once shown (stretch 100), before: below the rest
         self.splitter.addWidget(self.side_column)
+        self.splitter.setStretchFactor(1, 0)
         self.side_column.hide()
         self._side_owner: QWidget | None = None  # the view whose controls are in the side column
         central = QWidget()
@@ -276,26 +284,9 @@ class MainWindow(QMainWindow):
         self.status.on_progress(progress)
 
     def _show_loss_curves(self, on: bool) -> None:
-        """Show or hide the loss curves under the views; shown again, they get back the share they had (a third
-        of the height at first), not the sliver a splitter leaves a widget that reappears (in presentation mode
-        they are the side column's corner: only shown or hidden)."""
-        if on != self.loss_curves.isHidden():
-            return
-        if self.presenting:
+        """Show or hide the loss curves (under the settings; in presentation mode the side column's corner)."""
+        if on == self.loss_curves.isHidden():
             self.loss_curves.setVisible(on)
-            return
-        if not on:
-            sizes = self.splitter.sizes()[:2]
-            if min(sizes) > 0:  # both shown: a split worth keeping (not the views' absence before a first model)
-                self._curves_split = sizes
-            self.loss_curves.hide()
-            return
-        self.loss_curves.show()
-        total = sum(self.splitter.sizes())
-        if self._curves_split:
-            self.splitter.setSizes([*self._curves_split, 0])
-        elif total > 0:
-            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3, 0])
 
     def _on_experiment(self, config: ExperimentConfig) -> None:
         self.loss_curves.clear()
@@ -467,7 +458,7 @@ class MainWindow(QMainWindow):
                 self.centralWidget().layout().insertWidget(0, caption)
                 caption.set_narrow(False)
             if self.loss_curves.parentWidget() is self.side_column:
-                self.splitter.insertWidget(1, self.loss_curves)
+                self.left_column.layout().addWidget(self.loss_curves, 1)
             self.side_column.hide()
             self.side_column.setMinimumWidth(0)
             self.side_column.setMaximumWidth(QWIDGETSIZE_MAX)
