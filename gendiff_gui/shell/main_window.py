@@ -1,5 +1,8 @@
 """The main window: experiment panel, training controls, views per model family, menus; it owns the session's jobs.
 
+Normal look: the experiment's settings in the left column with the loss curves under them, the lesson caption
+over the views, which take the rest.
+
 Views: `add_view(name, widget, families)` puts a widget in the view tabs, shown while the current model's family
 is one of `families`; `install_views` (shell/family_views.py) is the one list of them. The look: `set_theme(theme)`
 styles the application (`widgets.theme.style_application(app, theme)`) and calls each part's one hook,
