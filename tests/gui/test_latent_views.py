@@ -175,3 +175,24 @@ def test_presentation_look_scales_text_and_points_with_the_application_font(qtbo
         app.setStyle(style)
         app.setPalette(palette)
         app.setFont(font)
+
+
+def test_the_maps_legend_stands_beside_the_plot_only_where_both_fit(qtbot, shown):
+    """Beside a narrow plot the legend's second column was cut off by the canvas' edge: there it goes (the cluster
+    labels name the classes), and on a wide canvas it is back, whole, inside the canvas."""
+    from gendiff_gui.latent.views.latent_map import LatentMapView
+
+    view = shown(LatentMapView(), 900, 600)
+    view.set_classes([str(i) for i in range(10)])
+    view.set_title("enc(x) of 5,000 test images")
+    qtbot.wait(50)
+    assert view.legend.isVisible() and view.legend.scene() is not None
+    right = view.legend.mapRectToScene(view.legend.boundingRect()).right()
+    assert right <= view.canvas.width()
+    assert view.plot.sceneBoundingRect().right() <= view.legend.sceneBoundingRect().left()  # beside, not over it
+    narrow = view.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() + view.legend.boundingRect().width() - 20
+    view.resize(int(narrow), 400)
+    qtbot.waitUntil(lambda: not view.legend.isVisible())
+    view.resize(900, 600)
+    qtbot.waitUntil(lambda: view.legend.isVisible()
+                    and view.legend.mapRectToScene(view.legend.boundingRect()).right() <= view.canvas.width())

@@ -19,6 +19,7 @@ CLASS_OUTLINE = "#000000"
 DESCRIBE_MS = 500  # the accessible description follows the map at most twice a second
 CURSOR_STEPS = 25  # an arrow key moves the keyboard cursor 1/25 of the visible range
 MARKER_LABELS = 8  # dropped images labelled with their file name at once: the selected one and the newest
+LEGEND_GAP_PX = 12  # room kept between the plot and a legend beside it
 HINT = ("click: decode here  ·  drag ✛: decode as you move  ·  Shift+click: h₁  ·  Ctrl+click: h₂  ·  "
         "keys: arrows move the cursor, Enter decodes (Shift+Enter: h₁, Ctrl+Enter: h₂)")
 
@@ -81,9 +82,8 @@ class LatentMapView(QWidget):
             axis.enableAutoSIPrefix(False)
         self.legend = pg.LegendItem(labelTextColor="#111",
                                     brush=pg.mkBrush(255, 255, 255, 230), pen=pg.mkPen("#999"))
-        self.canvas.addItem(self.legend, row=0, col=1)
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a block, not a column
-        self.canvas.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        self._legend_shown = False  # beside the plot where there is room for both (_place_legend)
         self._legend_samples: list[pg.ScatterPlotItem] = []
 
         self.scatter = pg.ScatterPlotItem(size=self._point_size, pen=None, symbol="o")
@@ -166,6 +166,7 @@ class LatentMapView(QWidget):
         self.plot.setTitle(self._title, size=f"{pt:.0f}pt", color="#111")
         self.legend.setLabelTextSize(f"{0.85 * pt:.0f}pt")
         self._build_legend()
+        self._place_legend()
         for item in self._class_labels:
             item.setFont(scaled_font(1.5, bold=True))
         for item in self._marker_labels:
@@ -189,6 +190,7 @@ class LatentMapView(QWidget):
         for item in self._class_labels:
             self.box.removeItem(item)
         self._build_legend()
+        self._place_legend()
         brushes = [pg.mkBrush(class_color(i)) for i in range(len(class_names))]
         self._brush_table = np.array(brushes + [pg.mkBrush("#555")], dtype=object)  # last: unlabelled
         self._symbol_table = np.array([class_symbol(i) for i in range(len(class_names))] + ["o"], dtype=object)
@@ -207,6 +209,26 @@ class LatentMapView(QWidget):
                                                    pen=pg.mkPen(CLASS_OUTLINE)) for i in range(len(self._class_names))]
         for sample, name in zip(self._legend_samples, self._class_names):
             self.legend.addItem(sample, str(name))
+
+    def _place_legend(self) -> None:
+        """The legend beside the plot where the canvas is wide enough for both; on a narrower one it goes, and the
+        class labels at the clusters' centres name them (1280 x 800, normal look, lesson 4: beside a plot that its
+        title keeps wide, its second column was cut off; under the plot it left the map 90 px tall)."""
+        plot_min = self.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        fits = self.canvas.width() >= plot_min + self.legend.boundingRect().width() + LEGEND_GAP_PX
+        if fits == self._legend_shown:
+            return
+        self._legend_shown = fits
+        if fits:
+            self.canvas.addItem(self.legend, row=0, col=1)
+            self.canvas.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        else:
+            self.canvas.ci.removeItem(self.legend)
+        self.legend.setVisible(fits)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place_legend()
 
     def set_title(self, text: str) -> None:
         self._title = text
