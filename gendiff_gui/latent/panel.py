@@ -17,7 +17,6 @@ import numpy as np
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QWidget
 
-from core.data import as_floats
 from gendiff_gui.latent.background_encoder import BackgroundEncoder
 from gendiff_gui.latent.pca_baseline import PcaBaseline
 from gendiff_gui.latent.photo_steps_job import PhotoSteps
@@ -225,10 +224,7 @@ class LatentPanel(LatentViews):
         if self._net is None or not 0 <= index < len(self._x_map):
             return
         self._hover = index
-        self.nearest_tile.set_image(as_floats(self._x_map[index, 0]))
-        label = int(self._y_map[index])
-        name = self._class_names[label] if 0 <= label < len(self._class_names) else "?"
-        self.nearest_tile.set_caption(f"nearest image ({name})")  # of the test set (the map's points)
+        self._show_nearest(index)
         self._refresh_ellipses()
 
     # ----- keeping views in step with the weights -----

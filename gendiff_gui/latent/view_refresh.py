@@ -119,7 +119,18 @@ class LatentViews(LatentLayout):
         else:
             self.probe_tile.set_caption("dec(z) at the marker")
         self.map.set_probe(self._plane.to_map(probe.z)[0])
+        if self._hover < 0 and self._codes is not None and len(self._codes) == len(self._x_map):
+            # nobody has hovered a point (a projector, the keyboard): the test image whose code is nearest the
+            # marker's, so the tile is not an empty box until the first mouse-over
+            self._show_nearest(int(np.argmin(((self._codes - probe.z) ** 2).sum(1))))
         self.probe_decoded.emit(image)
+
+    def _show_nearest(self, index: int) -> None:
+        """Test image `index` (one of the map's points) in the nearest-image tile, captioned with its class."""
+        self.nearest_tile.set_image(as_floats(self._x_map[index, 0]))
+        label = int(self._y_map[index])
+        name = self._class_names[label] if 0 <= label < len(self._class_names) else "?"
+        self.nearest_tile.set_caption(f"nearest image ({name})")  # of the test set (the map's points)
 
     def _place_overlays(self) -> None:
         """Everything drawn at a code, re-projected (the plane of a d > 2 map moves as the codes change)."""

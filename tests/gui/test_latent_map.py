@@ -76,11 +76,23 @@ def test_hover_shows_the_nearest_test_image(qtbot, shown_panel, vae):
     xy = panel.map.points()
     x0, x1, y0, y1 = panel.map.view_range()
     pixel = _pixel_of(panel, 0.45 * x0 + 0.55 * x1, 0.6 * y0 + 0.4 * y1)
-    qtbot.mouseMove(panel.map.canvas.viewport(), pixel)
-    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None, timeout=8000)
     a, b = _map_point_at(panel, pixel)
     d = ((xy[:, 0] - a) / (x1 - x0)) ** 2 + ((xy[:, 1] - b) / (y1 - y0)) ** 2
-    nearest = int(np.argmin(d))
+    expected = _pixels(panel._x_map[int(np.argmin(d)), 0])
+    qtbot.mouseMove(panel.map.canvas.viewport(), pixel)
+    # (before any hover the tile already shows the image nearest the marker: wait for the hovered one)
+    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None
+                    and np.array_equal(panel.nearest_tile.shown(), expected), timeout=8000)
+
+
+def test_before_any_hover_the_tile_shows_the_test_image_nearest_the_marker(qtbot, shown_panel, vae):
+    """On a projector or from the keyboard nobody hovers: the nearest-image tile is not left an empty box."""
+    panel = shown_panel(vae)
+    with torch.no_grad():  # the codes by hand: the experiment's own encoder on the map's test images
+        codes = vae.module.encode(torch.from_numpy(_pixels(panel._x_map))).numpy()
+    z = panel._picks.probe.z
+    nearest = int(np.argmin(((codes - z) ** 2).sum(1)))
+    qtbot.waitUntil(lambda: panel.nearest_tile.shown() is not None, timeout=8000)
     np.testing.assert_array_equal(panel.nearest_tile.shown(), _pixels(panel._x_map[nearest, 0]))
 
 
