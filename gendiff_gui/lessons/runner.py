@@ -1,7 +1,7 @@
 """Opens a lesson in the main window: its bundled model through the session's load job (or a fresh one trained
 from scratch when the file is missing or unreadable), its view tab, its settings, and its caption.
 
-`install(window)` adds the caption banner, the Lessons menu (Ctrl+1 … Ctrl+8, next / previous, all lessons) and
+`install(window)` adds the caption banner, the Lessons menu (Ctrl+1 … Ctrl+9, next / previous, all lessons) and
 returns the LessonRunner. A lesson is "on screen" from the moment the session installs its model
 (`lesson_opened(number)`); it is left when another model replaces it (the caption hides, the settings forget it).
 Later launches reopen the last lesson (`startup_lesson`).

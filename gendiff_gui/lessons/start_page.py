@@ -52,7 +52,8 @@ class StartPage(QDialog):
         self.heading = QLabel("Auto-encoders & diffusion models, idea by idea")
         self.heading.setObjectName("startHeading")
         self.hint = QLabel("Each lesson opens its model, data and views in one click. The Lessons menu "
-                           "(Ctrl+1 … Ctrl+8) switches lessons any time; Esc closes this page.")
+                           f"(Ctrl+{lessons[0].number} … Ctrl+{lessons[-1].number}) switches lessons any time; Esc "
+                           "closes this page.")
         self.hint.setWordWrap(True)
         self.buttons: dict[int, LessonButton] = {}
         grid = QGridLayout()
