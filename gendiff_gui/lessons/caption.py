@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from gendiff_gui.widgets.theme import NORMAL, Theme, themed_style_sheet
@@ -69,7 +69,6 @@ class LessonCaption(QFrame):
         self.close_button.clicked.connect(self.hide)
         self._source = ("", "")
         self._narrow = False
-        self._needed_height = -1  # the wrapped text's height at the current width (narrow only; see resizeEvent)
         self._theme = NORMAL
         self._fit = 1.0  # the text's scale in the side column (FIT_SCALES)
         self._fit_key: tuple[int, int, str] | None = None  # (width, room, text) the scale was chosen for
@@ -121,10 +120,9 @@ class LessonCaption(QFrame):
         self.fit()
 
     def resizeEvent(self, event) -> None:
-        """Ask for the height the wrapped text needs at this width: the side column's layout does not pass on the
-        labels' height-for-width, and a formula wrapped onto one more line was cut off at the bottom where there was
-        room for it (seen at 1920 x 1080 in lesson 4). In the side column that height is also the caption's
-        minimum, once `fit` has set the text small enough for its share of the column."""
+        """Fit again at the new width: the side column's layout does not pass on the labels' height-for-width, and
+        a formula wrapped onto one more line was cut off at the bottom where there was room for it (seen at 1920 x
+        1080 in lesson 4)."""
         super().resizeEvent(event)
         self.fit()
 
@@ -148,26 +146,18 @@ class LessonCaption(QFrame):
         if not self._narrow or room <= 0:
             self._set_fit(1.0)
             self.setMinimumHeight(0)
-            needed = -1
-        else:
-            for scale in FIT_SCALES:
-                self._set_fit(scale)
-                needed = self._grid.totalHeightForWidth(self.width())
-                if needed <= room:
-                    break
-            self.setMinimumHeight(max(needed, 0))
-        if needed != self._needed_height:
-            self._needed_height = needed
-            self.updateGeometry()
+            return
+        for scale in FIT_SCALES:
+            self._set_fit(scale)
+            needed = self._grid.totalHeightForWidth(self.width())
+            if needed <= room:
+                break
+        self.setMinimumHeight(max(needed, 0))  # the text's height: the column's layout gives the caption all of it
 
     def _set_fit(self, scale: float) -> None:
         if scale != self._fit:
             self._fit = scale
             self.apply_theme(self._theme)
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(hint.width(), max(hint.height(), self._needed_height))
 
     def show_lesson(self, heading: str, formula: str, idea: str, note: str = "") -> None:
         self.title.setText(heading)
