@@ -12,6 +12,7 @@ AUTOENCODER_MODELS = ("linear-ae", "ae", "conv-ae")
 VAE_MODELS = ("vae", "conv-vae")
 DIFFUSION_MODELS = ("diffusion", "gaussian-diffusion", "flow")
 LECTURE_TARGETS = ("sample", "bridge")  # the lecture's regression target: the drawn x_t, or its bridge mean
+LECTURE_PRIORS = ("lecture", "matched")  # where the lecture's sampler starts: N(0, sigma^2) or N(0, sigma^2 + 1)
 LATENT_DIFFUSION_MODELS = ("latent-diffusion",)  # a diffusion over a frozen auto-encoder's codes
 ALL_MODELS = AUTOENCODER_MODELS + VAE_MODELS + DIFFUSION_MODELS + LATENT_DIFFUSION_MODELS
 MAX_TIMESTEPS = 100_000
@@ -62,6 +63,7 @@ class ExperimentConfig:
     coupling: str = "independent"  # flow matching's pairs of data and noise: independent | ot (minibatch OT)
     diffusion_sigma: float = 2.0  # lecture: eta ~ N(0, sigma^2 dt), total time 1 (2 = twice unit-scale data's std)
     lecture_target: str = "sample"  # lecture: regress on the drawn x_t ("sample") or E[x_t | x_{t+dt}, x_0] ("bridge")
+    lecture_prior: str = "lecture"  # lecture: sample from x_1 ~ N(0, sigma^2) ("lecture") or N(0, sigma^2 + 1) ("matched")
     conditional: bool = False  # class-conditional denoiser (classifier-free guidance)
     cond_drop: float = 0.1  # probability a label is dropped during training (CFG)
     channels: int = 32  # base width of the U-Net
@@ -123,6 +125,7 @@ class ExperimentConfig:
             (self.ema_decay is None or 0 <= self.ema_decay < 1, "ema_decay must be in [0, 1)"),
             (self.lr_decay in LR_DECAYS, f"lr_decay must be one of {', '.join(LR_DECAYS)}"),
             (self.lecture_target in LECTURE_TARGETS, f"lecture_target must be one of {', '.join(LECTURE_TARGETS)}"),
+            (self.lecture_prior in LECTURE_PRIORS, f"lecture_prior must be one of {', '.join(LECTURE_PRIORS)}"),
         )
         problems = [text for holds, text in rules if not holds]
         if problems:

@@ -403,13 +403,14 @@ def test_ddim_sampler_chain_by_hand(eta: float) -> None:
     check_frames(frames, np_chain(np_ddim_step, abar, [8, 6, 4, 2, 0], (n, 3), seed, np_eps_affine, eta=eta))
 
 
-@pytest.mark.parametrize("noise_last_step", [False, True])
-def test_lecture_sampler_chain_by_hand(noise_last_step: bool) -> None:
-    # x_1 = sigma z_0; x_{k-1} = f(x_k, k) + sigma sqrt(dt) z (none on the last step unless noise_last_step);
-    # x0_hat = x_k + k (f - x_k)
+@pytest.mark.parametrize("noise_last_step, prior", [(False, "lecture"), (True, "lecture"), (False, "matched")])
+def test_lecture_sampler_chain_by_hand(noise_last_step: bool, prior: str) -> None:
+    # x_1 = sigma z_0 (prior "matched": sqrt(sigma^2 + 1) z_0); x_{k-1} = f(x_k, k) + sigma sqrt(dt) z (none on
+    # the last step unless noise_last_step); x0_hat = x_k + k (f - x_k)
     sigma, T, n, seed = 1.5, 6, 3, 2
     kwargs = {"noise_last_step": True} if noise_last_step else {}  # the default: no noise on the last step
-    p = GaussianDiffusion(sigma=sigma, timesteps=T, **kwargs)
+    p = GaussianDiffusion(sigma=sigma, timesteps=T, start=prior, **kwargs)
+    start_std = sigma if prior == "lecture" else math.sqrt(sigma**2 + 1.0)
 
     def f(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return 0.8 * x + 0.1 * t.to(x.dtype)[:, None]
@@ -417,7 +418,7 @@ def test_lecture_sampler_chain_by_hand(noise_last_step: bool) -> None:
     frames = list(sample_frames(p, Stub(f, (2,)), n, seed=seed))
     assert [fr.t for fr in frames] == list(range(T, -1, -1))
     gen = torch.Generator().manual_seed(seed)
-    x = sigma * torch.randn((n, 2), generator=gen).numpy().astype(np.float64)
+    x = start_std * torch.randn((n, 2), generator=gen).numpy().astype(np.float64)
     for k, frame in zip(range(T, 0, -1), frames):
         z = torch.randn((n, 2), generator=gen).numpy().astype(np.float64)
         fx = 0.8 * x + 0.1 * k
@@ -425,6 +426,31 @@ def test_lecture_sampler_chain_by_hand(noise_last_step: bool) -> None:
         assert np.allclose(frame.x0_pred, x + k * (fx - x), rtol=1e-4, atol=1e-4), k
         x = fx + (sigma * np.sqrt(1.0 / T) * z if (k > 1 or noise_last_step) else 0.0)
     assert np.allclose(frames[-1].x_t, x, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("prior", ["lecture", "matched"])
+def test_the_lecture_sampler_with_the_exact_f_of_gaussian_data_ends_at_the_variance_its_start_implies(prior: str):
+    """Data N(0, I): x_t = x_0 + N(0, sigma^2 t) is N(0, (1 + sigma^2 t) I) and the exact reverse mean is
+    f(x, k) = E[x_{t-dt} | x_t = x] = x (1 + sigma^2 (k-1) dt) / (1 + sigma^2 k dt). The sampler's variance then
+    follows v_{k-1} = a_k^2 v_k + sigma^2 dt (no noise on the last step) from v_N = the start's variance: sigma^2
+    (the lecture's pure noise) or sigma^2 + 1 (matched, the true Var x_1): at T = 40 they end at 0.91 and 1.05
+    against the data's 1 (the lecture's step variance sigma^2 dt is a little more than the true reverse one).
+    A prior or step that is off (a wrong spread, noise on the last step, a wrong gain) moves the variance."""
+    sigma, T, n = 2.0, 40, 200_000
+    dt = 1.0 / T
+
+    def gain(k):
+        return (1.0 + sigma**2 * (k - 1) * dt) / (1.0 + sigma**2 * k * dt)
+
+    def exact_f(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return x * gain(t.to(x.dtype)).reshape(-1, 1)
+
+    var = sigma**2 + (1.0 if prior == "matched" else 0.0)
+    for k in range(T, 0, -1):
+        var = gain(k) ** 2 * var + (sigma**2 * dt if k > 1 else 0.0)
+    out = sample(GaussianDiffusion(sigma=sigma, timesteps=T, start=prior), Stub(exact_f, (2,)), n, seed=3)
+    np.testing.assert_allclose(out.var(axis=0), [var, var], rtol=0.015)
+    np.testing.assert_allclose(out.mean(axis=0), [0.0, 0.0], atol=0.01)
 
 
 # -- x0-hat clipping for images -------------------------------------------------------------------------------

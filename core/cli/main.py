@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from core.config import ALL_MODELS, DIFFUSION_MODELS, LECTURE_TARGETS, MODEL_DESCRIPTIONS, ExperimentConfig
+from core.config import (ALL_MODELS, DIFFUSION_MODELS, LECTURE_PRIORS, LECTURE_TARGETS, MODEL_DESCRIPTIONS,
+                         ExperimentConfig)
 from core.errors import EXIT_BAD_INPUT, UserError
 
 
@@ -45,6 +46,13 @@ def _add_train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lecture-target", choices=LECTURE_TARGETS, default=None,
                    help="gaussian-diffusion: regress f on the drawn x_t (the lecture's, default) or on its mean "
                         "E[x_t | x_{t+dt}, x_0] (the same minimiser, without the target's noise)")
+    p.add_argument("--lecture-prior", choices=LECTURE_PRIORS, default=None,
+                   help="gaussian-diffusion: start sampling from the lecture's pure noise x_1 ~ N(0, sigma^2) "
+                        "(default) or from N(0, sigma^2 + 1), the mean and variance x_1 = x_0 + N(0, sigma^2) has "
+                        "for data of unit variance")
+    p.add_argument("--diffusion-sigma", type=float, default=None, metavar="SIGMA",
+                   help="gaussian-diffusion: the lecture's noise, eta ~ N(0, SIGMA^2 dt) over a total time of 1 "
+                        f"(default {defaults.diffusion_sigma:g})")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
     p.add_argument("--lr-decay", choices=("none", "cosine"), default=None,
                    help="cosine: the learning rate falls from --lr to 0 over the run (its --steps or --seconds)")
@@ -138,7 +146,8 @@ def _config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         conditional=args.conditional,
     )
     for name in ("schedule", "coupling", "timesteps", "lr", "batch_size", "channels", "denoiser_width",
-                 "ema_decay", "lr_decay", "lecture_target"):
+                 "ema_decay", "lr_decay", "lecture_target", "lecture_prior",
+                 "diffusion_sigma"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

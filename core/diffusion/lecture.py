@@ -22,17 +22,21 @@ network is called with the integer step index k (the same convention as DDPM, se
 * x0 prediction shown beside the sample (Tweedie-style, tutorial Sec. 2, "predicting x_0"): for Brownian noise,
   E[x_{t-dt} | x_t] = (dt / t) E[x_0 | x_t] + (1 - dt / t) x_t, so  x0_hat = x_t + (t / dt) (f(x_t) - x_t) = x_t + k (f - x_t).
 
-Choosing sigma (config.diffusion_sigma, default 2): generation starts from N(0, sigma^2) although the true x_1 =
-x_0 + N(0, sigma^2) also carries the data's variance, a relative mismatch of Var(data) / sigma^2, so sigma must be
-several times the data's std. But each reverse step adds noise of std sigma sqrt(dt), which must stay small next to
-the data's fine structure (the Gaussian reverse step is only right for small steps), and a larger sigma * T makes the
-lecture's target noisier. Measured on unit-scale moons (thickness 0.14), expected energy-distance ratio to the
-data floor (1 = perfect; see the diffusion report): trained 40 s of one CPU thread (Adam 2e-3, batch 512, EMA 0.995),
-sigma 2 / T 200 gives 1.35-1.6 over runs (T 400: 1.5), while sigma 4 / T 100 gives 4.8, sigma 3 / T 500 2.4 and
-sigma 3 / T 1000 4.5. sigma = 2 (twice the data's std: start variance 4 vs 5) with T = 200 is the best trade-off
-found for such a run; T = 100 is too coarse for this sampler (1.6 even with the exact f). Given time, T = 1000 with
-the bridge target does better: 16,000 steps of batch 4,096 give the bundled moons-lecture 1.29 (16 sample blocks),
-where the drawn target at T = 1000 gave 2.3 after 8,000 steps (scripts/train_bundled_models.py).
+Choosing sigma (config.diffusion_sigma, default 2) and the start (config.lecture_prior): generation starts from
+N(0, sigma^2) although the true x_1 = x_0 + N(0, sigma^2) also carries the data's variance, a relative mismatch of
+Var(data) / sigma^2 that no reverse step undoes; start "matched" draws x_1 from N(0, sigma^2 + 1) instead, the mean
+and variance x_1 has for data of unit variance. Each reverse step adds noise of std sigma sqrt(dt), which must stay
+small next to the data's fine structure (the Gaussian reverse step is only right for small steps), and a larger
+sigma * T makes the lecture's target noisier. What the sampler itself allows, measured with the exact f (a moons-shaped
+mixture of 400 Gaussians of std 0.14, whose E[x_{t-dt} | x_t] = x_t + sigma^2 dt grad log p_t(x_t) is closed form;
+expected energy-distance ratio to a floor of 20,000 draws, which fresh draws meet at 0.90; scratch script, stop 25):
+
+    sigma 2, T 100: 2.24 | T 200: 1.82, matched start 1.26, the true x_1 1.18 | T 1000: 1.67, matched start 1.16
+    sigma 3, T 1000: 1.21, the true x_1 0.99
+
+So at T >= 200 it is the start, not the step size, that keeps even a perfect f off the data. Trained: the bundled
+moons-lecture (sigma 2, T 1000, 16,000 bridge steps of batch 4,096) scores 1.64 from the lecture's start, as the exact
+f does. A 40 s run of one CPU thread (sigma 2, T 200) lands at 1.5-4, well above the exact f's 1.82.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.config import LECTURE_TARGETS
+from core.config import LECTURE_PRIORS, LECTURE_TARGETS
 from core.diffusion.process import ProcessBase, StepModel, check_sampler, standard_normal
 from core.diffusion.step_terms import StepTerms, explained
 from core.losses import denoising_objective
@@ -60,6 +64,7 @@ class GaussianDiffusion(ProcessBase):
     timesteps: int
     noise_last_step: bool = False
     target: str = "sample"  # "sample": the lecture's drawn x_t; "bridge": its mean given x_{t+dt} and x_0
+    start: str = "lecture"  # the prior x_1 is drawn from: "lecture" N(0, sigma^2), "matched" N(0, sigma^2 + 1)
 
     kind = "lecture"
     samplers = ("lecture",)
@@ -72,6 +77,8 @@ class GaussianDiffusion(ProcessBase):
             raise ValueError("sigma must be > 0")
         if self.target not in LECTURE_TARGETS:
             raise ValueError(f"target must be one of {', '.join(LECTURE_TARGETS)}")
+        if self.start not in LECTURE_PRIORS:
+            raise ValueError(f"start must be one of {', '.join(LECTURE_PRIORS)}")
 
     @property
     def dt(self) -> float:
@@ -126,12 +133,17 @@ class GaussianDiffusion(ProcessBase):
 
     @property
     def prior_std(self) -> float:
-        """The std of x_1 ~ N(0, sigma^2 * 1): sigma."""
+        """The std of the sampler's start x_1: sigma (start "lecture": the slide's pure noise N(0, sigma^2 * 1)),
+        or sqrt(sigma^2 + 1) (start "matched"): x_1 = x_0 + N(0, sigma^2) has variance Var(x_0) + sigma^2 per
+        coordinate, sigma^2 + 1 for data of unit variance (the toy sets are scaled to it; LectureMean's c_in
+        assumes the same), and mean E[x_0] = 0."""
+        if self.start == "matched":
+            return math.sqrt(self.sigma**2 + 1.0)
         return float(self.sigma)
 
     def prior(self, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
-        """x_1 ~ N(0, sigma^2 * 1): the lecture's "sample pure noise" with total time 1."""
-        return self.sigma * torch.randn(shape, generator=generator)
+        """x_1 ~ N(0, prior_std^2): the lecture's "sample pure noise" with total time 1 (or its matched spread)."""
+        return self.prior_std * torch.randn(shape, generator=generator)
 
     def wrap_network(self, net: nn.Module) -> nn.Module:
         """f_theta = LectureMean(net): the lecture's mean parametrised by an eps-like network."""

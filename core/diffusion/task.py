@@ -104,7 +104,7 @@ def build_process(config: ExperimentConfig) -> NoiseProcess:
         return FlowMatching(config.timesteps, config.coupling)
     if config.model == "gaussian-diffusion":
         return GaussianDiffusion(sigma=config.diffusion_sigma, timesteps=config.timesteps,
-                                 target=config.lecture_target)
+                                 target=config.lecture_target, start=config.lecture_prior)
     raise ValueError(f"{config.model!r} is not a diffusion model")
 
 

@@ -64,7 +64,7 @@ def test_a_lessons_from_scratch_model_is_its_bundled_model(item, bundled):
     settings fit)."""
     stored = load_checkpoint(bundled(item.checkpoint_path)).config
     for field in ("model", "dataset", "latent_dim", "noise_sigma", "conditional", "channels", "timesteps",
-                  "lecture_target"):
+                  "lecture_target", "lecture_prior", "diffusion_sigma"):
         assert getattr(stored, field) == getattr(item.config, field), field
 
 
