@@ -1,56 +1,12 @@
-"""Energy distance between two sets of points, the sample-quality figure for 2-D generative models."""
+"""Energy distance between two sets of points, the sample-quality figure for 2-D generative models.
+
+D^2 = 2 E|X - Y| - E|X - X'| - E|Y - Y'| (Szekely & Rizzo 2013, eq. 2.1); its plug-in (V-statistic) value on a
+block of n points against a block of m includes i = j in the within-set means, so two independent draws of one
+distribution score about E|X - X'| (1/n + 1/m), not 0: a model is compared with that floor.
+"""
 from __future__ import annotations
 
 import numpy as np
-
-
-def _mean_pairwise_distance(a: np.ndarray, b: np.ndarray, chunk: int = 1024) -> float:
-    """Mean Euclidean distance over all pairs (a_i, b_j), computed in chunks to bound memory."""
-    total = 0.0
-    for start in range(0, len(a), chunk):
-        block = a[start:start + chunk]
-        d2 = (block * block).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * block @ b.T
-        total += float(np.sqrt(np.maximum(d2, 0.0)).sum())
-    return total / (len(a) * len(b))
-
-
-def energy_distance(a: np.ndarray, b: np.ndarray, max_points: int = 2000, seed: int = 0) -> float:
-    """The energy distance (Szekely & Rizzo 2013, eq. 2.1) D^2 = 2 E|X - Y| - E|X - X'| - E|Y - Y'|.
-
-    a, b: (n, d) and (m, d) samples; each is subsampled (without replacement, seeded) to at most `max_points`.
-    Plug-in (V-statistic) estimate: the means run over all pairs, including i = j in the within-set terms, so the
-    value is >= 0 and two independent draws of the same distribution give about E|X-X'| (1/n + 1/m) on average
-    rather than 0. Compare a model against that floor (the same function on two draws of the data).
-    """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"need two (n, d) arrays of the same d, got {a.shape} and {b.shape}")
-    if len(a) == 0 or len(b) == 0:
-        raise ValueError("need at least one point in each set")
-    rng = np.random.default_rng(seed)
-    if len(a) > max_points:
-        a = a[rng.choice(len(a), max_points, replace=False)]
-    if len(b) > max_points:
-        b = b[rng.choice(len(b), max_points, replace=False)]
-    value = 2.0 * _mean_pairwise_distance(a, b) - _mean_pairwise_distance(a, a) - _mean_pairwise_distance(b, b)
-    return max(value, 0.0)
-
-
-def mean_block_distance(points: np.ndarray, reference: np.ndarray, blocks: int) -> float:
-    """The mean of the energy distances D(points_r, reference) over the first `blocks` disjoint blocks of
-    len(reference) points (at most as many as `points` holds, at least one)."""
-    ref = np.asarray(reference, dtype=np.float64)
-    m = len(ref)
-    blocks = max(1, min(blocks, len(points) // m))
-    ref_within = _mean_pairwise_distance(ref, ref)  # E|Y - Y'| term, shared by every block
-    values = []
-    for r in range(blocks):
-        block = np.asarray(points[r * m:(r + 1) * m], dtype=np.float64)
-        d = 2.0 * _mean_pairwise_distance(block, ref) - _mean_pairwise_distance(block, block) - ref_within
-        values.append(max(d, 0.0))
-    return float(np.mean(values))
-
 
 PROJECTIONS = 64  # directions of the projected mean distances (their trapezoid rule on the half circle)
 
@@ -101,7 +57,7 @@ def projected_mean_distances(a: np.ndarray, b: np.ndarray,
 
 def expected_block_distance(points: np.ndarray, reference: np.ndarray, block: int,
                             directions: int = PROJECTIONS) -> float:
-    """The mean of D(B, C) (`energy_distance`'s V-statistic) over every block B of `block` distinct points of
+    """The mean of D(B, C) (the V-statistic of D^2, see the module's docstring) over every block B of `block` distinct points of
     `points` and every block C of `block` distinct points of `reference`, in closed form:
     2 E|X - Y| - (1 - 1/block) (E|X - X'| + E|Y - Y'|), E|X - Y| over all pairs of a point and a reference point,
     E|X - X'| and E|Y - Y'| over pairs of two different members of one set (what two members of a block are).

@@ -1,7 +1,8 @@
 """Sample quality of a diffusion model against its number of reverse steps (the steps sweep) and while it trains.
 
-2-D models: the energy distance of samples to held-out points beside the data's own floor
-(metrics_2d.energy_distance_to_floor); image models: the Frechet classifier distance (core.quality.frechet,
+2-D models: the energy distance of samples to held-out points beside the data's own floor, both the expected
+distance between blocks in closed form (metrics_2d.expected_block_distance, the measure of `gendiff eval`, without
+the noise of drawing blocks); image models: the Frechet classifier distance (core.quality.frechet,
 `frechet_classifier_distance(images_a, images_b)`) of samples to held-out images, when that module is present.
 """
 from __future__ import annotations
@@ -15,11 +16,10 @@ from torch import nn
 from core.diffusion.process import NoiseProcess
 from core.diffusion.sampling import sample
 from core.errors import UserError
-from core.metrics_2d import energy_distance, mean_block_distance
+from core.metrics_2d import expected_block_distance
 
 SWEEP_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
-SWEEP_POINTS = 2000  # samples per run of a 2-D sweep (and points of the reference set)
-FLOOR_BLOCKS = 4  # blocks of other data the sweep's floor averages over
+SWEEP_POINTS = 5000  # samples per run of a 2-D sweep, and its block size: `gendiff eval`'s (core.evaluation)
 LIVE_POINTS = 500  # samples of the live quality curve: a few network passes, every few seconds
 
 
@@ -70,8 +70,10 @@ def steps_sweep(process: NoiseProcess, network: nn.Module, reference: np.ndarray
     """Quality of `n` samples (seeded: the same start and noises for every run) per sampler per step count.
 
     reference: held-out data ((m, 2) points or (m, C, H, W) images in [0, 1]); data: other data for the 2-D floor
-    (e.g. the training set; default: the reference past its first n), the mean over up to 4 blocks of n. Points: energy distance to n reference points
-    (n default SWEEP_POINTS); images: Frechet classifier distance to n reference images (default FCD_SAMPLES).
+    (e.g. the training set; None: the reference's second half, the first being the reference; fewer than n points:
+    no floor). Points: the expected energy distance between a block of the n samples (n default SWEEP_POINTS, at
+    most the reference's size) and a block of n reference points, the floor the same for blocks of `data`;
+    images: Frechet classifier distance to n reference images (default FCD_SAMPLES).
     samplers default to all of the process's; step counts it cannot take give NaN. should_stop is asked before
     each run (raises SweepStopped).
     """
@@ -79,15 +81,16 @@ def steps_sweep(process: NoiseProcess, network: nn.Module, reference: np.ndarray
     names = list(samplers or process.samplers)
     counts = [int(c) for c in steps]
     if points:
-        size = min(n or SWEEP_POINTS, len(reference))
-        ref = np.asarray(reference[:size])
-        others = np.asarray(data if data is not None else reference[size:])
-        # the floor averaged over up to 4 blocks of other data: one block alone is heavy-tailed (metrics_2d)
-        floor = mean_block_distance(others, ref, FLOOR_BLOCKS) if len(others) >= size else None
+        ref, others = np.asarray(reference), data
+        if others is None:
+            ref, others = ref[: len(ref) // 2], ref[len(ref) // 2:]
+        others = np.asarray(others)
+        size = min(n or SWEEP_POINTS, len(ref))
+        floor = expected_block_distance(others, ref, size) if len(others) >= size else None
         metric = "energy_distance"
 
         def distance(samples: np.ndarray) -> float:
-            return energy_distance(samples, ref, max_points=size)
+            return expected_block_distance(samples, ref, size)
     else:
         fcd, default_n = _frechet()
         size = min(n or default_n, len(reference))
@@ -111,15 +114,17 @@ def steps_sweep(process: NoiseProcess, network: nn.Module, reference: np.ndarray
 
 def live_quality(network: nn.Module, process: NoiseProcess, data: np.ndarray, n_small: int = LIVE_POINTS,
                  seed: int = 0) -> float:
-    """A cheap quality figure for the live curve while training: the distance of n_small samples (default sampler
-    and steps, seeded) to the first n_small points of `data` (energy distance for points, the Frechet classifier
-    distance for images). Call it off the training thread with a copy of the network."""
-    ref = np.asarray(data[:n_small])
-    samples = sample(process, network, len(ref), seed=seed)
-    if ref.ndim == 2:
-        return energy_distance(samples, ref, max_points=len(ref))
+    """A cheap quality figure for the live curve while training, from n_small samples (default sampler and steps,
+    seeded): for points, the expected energy distance between them and a block of as many points of `data` (all
+    of it the reference, metrics_2d.expected_block_distance); for images, the Frechet classifier distance to the
+    first n_small images of `data`. Call it off the training thread with a copy of the network."""
+    data = np.asarray(data)
+    size = min(n_small, len(data))
+    samples = sample(process, network, size, seed=seed)
+    if data.ndim == 2:
+        return expected_block_distance(samples, data, size)
     fcd, _ = _frechet()
-    return float(fcd(samples, ref))
+    return float(fcd(samples, data[:size]))
 
 
 def experiment_steps_sweep(exp, **kwargs) -> StepsSweep:

@@ -11,8 +11,7 @@ from torch import nn
 
 from core import losses, metrics
 from core.metrics import pca_fit, pca_mse, reconstruction_mse, vae_nelbo
-from core.metrics_2d import (_mean_pairwise_distance, energy_distance, energy_distance_to_floor,
-                             expected_block_distance, projected_mean_distances)
+from core.metrics_2d import energy_distance_to_floor, expected_block_distance, projected_mean_distances
 from core.models.vae import VAE
 
 torch.set_num_threads(1)
@@ -207,39 +206,6 @@ def loop_mean_distance(u: np.ndarray, v: np.ndarray) -> float:
 def loop_energy_distance(a: np.ndarray, b: np.ndarray) -> float:
     """2 E|X - Y| - E|X - X'| - E|Y - Y'| (V-statistic: i = j included in the within-set means)."""
     return 2 * loop_mean_distance(a, b) - loop_mean_distance(a, a) - loop_mean_distance(b, b)
-
-
-def test_energy_distance_matches_a_double_loop() -> None:
-    rng = np.random.default_rng(10)
-    a = rng.standard_normal((23, 2))
-    b = rng.standard_normal((31, 2)) * 1.5 + [0.5, -0.3]
-    # (the code's |x|^2 + |y|^2 - 2 x.y form leaves about 1e-8 on each zero distance x_i - x_i: hence abs_tol)
-    assert math.isclose(energy_distance(a, b), loop_energy_distance(a, b), rel_tol=1e-9, abs_tol=1e-7)
-    assert math.isclose(energy_distance(b, a), loop_energy_distance(a, b), rel_tol=1e-9, abs_tol=1e-7)
-    assert energy_distance(a, a) == 0.0
-    # the chunked mean distance equals the loop whatever the chunk size
-    for chunk in (1, 5, 23, 1000):
-        assert math.isclose(_mean_pairwise_distance(a, b, chunk=chunk), loop_mean_distance(a, b), rel_tol=1e-9)
-
-
-def test_energy_distance_subsamples_to_max_points() -> None:
-    rng = np.random.default_rng(11)
-    a, b = rng.standard_normal((40, 2)), rng.standard_normal((50, 2)) + 1.0
-    assert math.isclose(energy_distance(a, b, max_points=50), loop_energy_distance(a, b), abs_tol=1e-7)
-    small = energy_distance(a, b, max_points=10, seed=3)
-    pick = np.random.default_rng(3)
-    sa = a[pick.choice(40, 10, replace=False)]
-    sb = b[pick.choice(50, 10, replace=False)]
-    assert math.isclose(small, loop_energy_distance(sa, sb), abs_tol=1e-7)
-
-
-def test_energy_distance_refuses_bad_shapes() -> None:
-    with pytest.raises(ValueError):
-        energy_distance(np.zeros((3, 2)), np.zeros((3, 3)))
-    with pytest.raises(ValueError):
-        energy_distance(np.zeros(3), np.zeros((3, 1)))
-    with pytest.raises(ValueError):
-        energy_distance(np.zeros((0, 2)), np.zeros((3, 2)))
 
 
 def test_projected_means_match_the_double_loop() -> None:
