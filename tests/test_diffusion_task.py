@@ -9,7 +9,6 @@ from core.config import ExperimentConfig
 from core.data.toy2d import make_toy
 from core.diffusion import build_diffusion
 from core.diffusion.ema import EMADenoiser
-from core.metrics_2d import energy_distance
 from core.models.denoisers import MLPDenoiser, UNetDenoiser
 
 torch.set_num_threads(1)
@@ -165,18 +164,3 @@ def test_points_sharing_a_step_get_what_each_gets_alone_and_the_same_gradients(c
     if classes:
         with pytest.raises(IndexError):
             mlp(x, torch.full((6,), 40), torch.full((6,), classes + 1))  # no such class: refused, not folded
-
-
-def test_energy_distance() -> None:
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(1500, 2))
-    assert energy_distance(a, a) == pytest.approx(0.0, abs=1e-9)
-    b, c = rng.normal(size=(1500, 2)), rng.normal(size=(1500, 2)) + [0.5, 0.0]
-    floor = energy_distance(a, b)
-    assert 0 < floor < 0.01 and energy_distance(c, b) > 10 * floor
-    assert energy_distance(a, c) == pytest.approx(energy_distance(c, a), rel=1e-9)
-    # subsampling to max_points is seeded: same seed same value
-    big = rng.normal(size=(5000, 2))
-    assert energy_distance(big, b, max_points=1000, seed=3) == energy_distance(big, b, max_points=1000, seed=3)
-    with pytest.raises(ValueError):
-        energy_distance(a, rng.normal(size=(10, 3)))
