@@ -1,6 +1,7 @@
 """A tab widget that asks only for the room its current page needs (Qt's default is the largest page's)."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QTabWidget, QWidget
 
 
@@ -9,14 +10,22 @@ class CurrentPageTabs(QTabWidget):
 
     QStackedLayout sizes itself to the largest of its pages except those whose size policy is Ignored, so a big
     page in a hidden tab (the latent panel while a diffusion lesson shows) would keep the window from shrinking
-    to a laptop's or a projector's screen. The page put on top gets the Preferred policy back."""
+    to a laptop's or a projector's screen. The page put on top gets the Preferred policy back.
+
+    Every tab stays in sight: where the bar is narrower than its tabs (lesson 4 in presentation mode at 1280x800)
+    their labels are elided, each with its full name as its tooltip, instead of Qt's default of scroll arrows
+    that hid the last tab ("Dropped images") behind them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setUsesScrollButtons(False)
+        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.currentChanged.connect(lambda _index: self._follow())
 
     def tabInserted(self, index: int) -> None:  # noqa: N802 - Qt's name
         super().tabInserted(index)
+        if not self.tabToolTip(index):
+            self.setTabToolTip(index, self.tabText(index))
         self._follow()
 
     def _follow(self) -> None:

@@ -166,3 +166,25 @@ def test_the_run_buttons_are_never_clipped_in_either_text(qtbot, started_window,
         for button in (controls.resample_button, controls.denoise_button):
             assert button.isVisible()
             assert button.width() >= button.sizeHint().width(), (screen, button.text(), button.width())
+
+
+def test_a_tab_bar_too_narrow_for_its_tabs_elides_them_and_keeps_every_one_in_sight(qtbot):
+    """Lesson 4 in presentation at 1280x800 hid its last view ("Dropped images") behind Qt's scroll arrows. Now
+    every tab lies inside the bar, its label elided, its full name in its tooltip."""
+    from PySide6.QtWidgets import QLabel
+
+    from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
+
+    tabs = CurrentPageTabs()
+    names = ("Interpolation", "Reconstructions", "Dropped images")
+    for name in names:
+        tabs.addTab(QLabel(name), name)
+    qtbot.addWidget(tabs)
+    tabs.resize(tabs.tabBar().sizeHint().width() // 2, 200)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    bar = tabs.tabBar()
+    assert bar.width() < sum(bar.tabSizeHint(i).width() for i in range(len(names)))  # really too narrow
+    for i, name in enumerate(names):
+        assert bar.rect().contains(bar.tabRect(i)), name
+        assert tabs.tabText(i) == name and tabs.tabToolTip(i) == name
