@@ -29,8 +29,21 @@ EVERY_S_IMAGES = 20.0  # ... and for images (a Frechet distance needs many more 
 CURVE_COLOR = "#007A55"
 
 
+def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Labelled ticks for a log axis spanning log10 values low..high: the decades inside it, or where fewer than
+    two fall inside, its two ends (2 significant digits). Only these: a plot a few lines tall overprinted the
+    labels pyqtgraph adds at 2, 3, ... 9 times each decade."""
+    decades = [float(d) for d in range(int(np.ceil(low)), int(np.floor(high)) + 1)]
+    if len(decades) >= 2:
+        return [(d, f"{10.0 ** d:g}") for d in decades]
+    return [(v, f"{10.0 ** v:.2g}") for v in (low, high)]
+
+
 class QualityCurveView(QWidget):
-    """numpy in: `add_point(step, value)`, `clear()`, `set_metric(label)`; `points()` -> (steps, values)."""
+    """numpy in: `add_point(step, value)`, `clear()`, `set_metric(label)`; `points()` -> (steps, values).
+
+    The distance is drawn on a log axis: it falls by two orders of magnitude in the first minute (lesson 6: from
+    about 0.4 to 0.003), and on a linear axis everything after that lay flat on the floor of the plot."""
 
     def __init__(self, parent: QWidget | None = None, theme_source=None) -> None:
         super().__init__(parent)
@@ -49,8 +62,9 @@ class QualityCurveView(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLogMode(x=False, y=True)
         self.plot.setLabel("bottom", "training step")
-        self.plot.setLabel("left", "distance")
+        self.plot.getAxis("left").showLabel(False)  # the title names the metric
         self.curve = self.plot.plot([], [], pen=pg.mkPen(CURVE_COLOR, width=2), symbol="o", symbolSize=5,
                                     symbolBrush=CURVE_COLOR, symbolPen=CURVE_COLOR)
         layout = QVBoxLayout(self)
@@ -60,8 +74,9 @@ class QualityCurveView(QWidget):
         self.apply_theme(NORMAL)
 
     def set_metric(self, label: str) -> None:
-        self._label("left", label)
-        self.title.setText("Sample quality")
+        """The metric's name goes in the title: the plot is often too short for it as an axis label (at 1280x800
+        the window gives it about 60 px, where "energy distance" was cut to "nergy dis")."""
+        self.title.setText(f"Sample quality: {label}")
 
     def _label(self, side: str, text: str) -> None:
         theme = self._theme
@@ -72,12 +87,15 @@ class QualityCurveView(QWidget):
         self.title.setText(f"Sample quality: {text}")
 
     def add_point(self, step: float, value: float) -> None:
-        if not np.isfinite(value):
+        if not np.isfinite(value) or value <= 0.0:  # (a log axis; a distance of exactly 0 does not occur)
             return
         self._steps.append(float(step))
         self._values.append(float(value))
         self.curve.setData(self._steps, self._values)
-        self.plot.setYRange(0.0, max(self._values) * 1.08 or 1.0, padding=0)  # from 0: a distance
+        low, high = np.log10(min(self._values)), np.log10(max(self._values))
+        margin = max(0.05 * (high - low), 0.1)  # in decades: the range of a log axis is set in log10 units
+        self.plot.setYRange(low - margin, high + margin, padding=0)
+        self.plot.getAxis("left").setTicks([log_ticks(low - margin, high + margin)])
         self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
 
     def clear(self) -> None:
@@ -107,7 +125,7 @@ class QualityCurveView(QWidget):
             axis.setPen(pg.mkPen(theme.plot_foreground, width=theme.axis_width))
             axis.setTextPen(pg.mkPen(theme.plot_foreground))
             axis.setStyle(tickFont=font)
-            self._label(name, axis.labelText)
+        self._label("bottom", self.plot.getAxis("bottom").labelText)  # the left axis has no label (see __init__)
         self.curve.setPen(pg.mkPen(CURVE_COLOR, width=theme.line_width))
 
 

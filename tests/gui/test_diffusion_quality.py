@@ -105,3 +105,28 @@ def test_closing_the_window_mid_measure_stops_the_live_quality_job(qtbot, monkey
     window.close()  # stops it with the other jobs and waits (1.5 s at most); the fixture fails on a thread left
     assert job.wait(0)  # its thread had ended when close returned: it stopped within one network pass
     qtbot.waitUntil(lambda: not live.busy, timeout=5000)
+
+
+def test_the_live_quality_curve_draws_distances_on_a_log_axis_that_holds_every_point(qtbot):
+    """The distance falls by orders of magnitude in a minute: on a log axis the later points stay readable. The
+    axis's range (log10 units) holds the smallest and the largest point; the metric's name is in the title."""
+    view = QualityCurveView()
+    qtbot.addWidget(view)
+    view.set_metric("energy distance")
+    for step, value in ((0, 0.4), (300, 0.01), (600, 0.003), (900, 0.0021)):
+        view.add_point(step, value)
+    view.add_point(1200, 0.0)  # not drawable on a log axis: left out
+    low, high = view.plot.viewRange()[1]
+    assert view.plot.getAxis("left").logMode
+    assert low <= np.log10(0.0021) and high >= np.log10(0.4) and high - low < 3.0
+    assert list(view.points()[1]) == [0.4, 0.01, 0.003, 0.0021]
+    assert "energy distance" in view.title.text()
+
+
+def test_the_log_axis_labels_decades_or_else_its_two_ends():
+    from gendiff_gui.curves.quality_curve import log_ticks
+
+    assert log_ticks(np.log10(0.0015), np.log10(0.5)) == [(-2.0, "0.01"), (-1.0, "0.1")]
+    assert log_ticks(-3.2, 0.4) == [(-3.0, "0.001"), (-2.0, "0.01"), (-1.0, "0.1"), (0.0, "1")]
+    ends = log_ticks(np.log10(0.002), np.log10(0.009))  # less than a decade: its ends
+    assert [label for _, label in ends] == ["0.002", "0.009"]
