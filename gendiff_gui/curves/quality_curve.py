@@ -74,9 +74,15 @@ class QualityCurveView(QWidget):
         self.apply_theme(NORMAL)
 
     def set_metric(self, label: str) -> None:
-        """The metric's name goes in the title: the plot is often too short for it as an axis label (at 1280x800
-        the window gives it about 60 px, where "energy distance" was cut to "nergy dis")."""
-        self.title.setText(f"Sample quality: {label}")
+        """The metric's name goes in the tooltips, not on the axis: the plot is often too short for it (at 1280x800
+        the window gives it about 60 px, where "energy distance" was cut to "nergy dis"), and the title beside it
+        too narrow (a projector's side column)."""
+        tip = (f"{label} of samples drawn with the weights at that step to the data, on a log scale (lower is "
+               "closer): it keeps falling while the loss looks flat")
+        self.title.setText("Sample quality")
+        self.title.setToolTip(tip)
+        self.plot_widget.setToolTip(tip)
+        self.plot_widget.setAccessibleDescription(tip)
 
     def _label(self, side: str, text: str) -> None:
         theme = self._theme

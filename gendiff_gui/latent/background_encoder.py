@@ -1,6 +1,7 @@
 """Re-encoding the map's images with new weights off the GUI thread, so clicks and paints never wait for it."""
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -92,7 +93,7 @@ class BackgroundEncoder(JobOwner):
 
     def _schedule(self) -> None:
         wait = max(0.0, self._next_allowed - time.perf_counter())
-        self._start_timer.start(int(wait * 1000))
+        self._start_timer.start(math.ceil(wait * 1000))  # rounded up: a timer may not end a wait early
 
     def cancel(self) -> None:
         """Forget queued work and stop a running pass (at its next chunk; the next pass waits for its thread to
@@ -103,6 +104,9 @@ class BackgroundEncoder(JobOwner):
 
     def _start(self) -> None:
         if self._queued is None or self._job is not None or self.net is None:
+            return
+        if time.perf_counter() < self._next_allowed:  # a timer that fired early (Qt's coarse timers may, by 5 %)
+            self._schedule()
             return
         (parts, snapshot), self._queued = self._queued, None
         self._last_start = time.perf_counter()
