@@ -9,7 +9,7 @@ mixture with variance 0.14^2 + sigma^2 t, so the exact reverse mean is Tweedie's
 f(x_t) = E[x_{t-dt} | x_t] = x_t + sigma^2 dt grad log p_t(x_t), in closed form. That f goes through the program's own
 sampler (core.diffusion.sampling.sample with core.diffusion.lecture.GaussianDiffusion), from the lecture's start
 x_1 ~ N(0, sigma^2) and from the matched start N(0, sigma^2 + 1); "true_start" begins at x_0 + N(0, sigma^2) itself
-(a fresh mixture draw plus noise) with this file's own copy of the steps, the sampler's error without the start's.
+(a fresh mixture draw plus noise, core.diffusion.sampling.denoise_frames): the sampler's error without the start's.
 Figure: core.metrics_2d.energy_distance_to_floor of 20,000 samples against 200,000 mixture draws, over the floor of
 20,000 other draws (the training set's part), blocks of 5,000 as `gendiff eval`; `fresh` is 20,000 more draws, what
 a perfect model of the mixture scores. One torch thread; about 30 s per 200 steps.
@@ -17,7 +17,6 @@ a perfect model of the mixture scores. One torch thread; about 30 s per 200 step
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -54,7 +53,7 @@ def main() -> int:
     from torch import nn
 
     from core.diffusion.lecture import GaussianDiffusion
-    from core.diffusion.sampling import sample
+    from core.diffusion.sampling import denoise_frames, sample
     from core.metrics_2d import energy_distance_to_floor
 
     torch.set_num_threads(1)
@@ -96,15 +95,13 @@ def main() -> int:
             for start in ("lecture", "matched"):
                 process = GaussianDiffusion(sigma=sigma, timesteps=steps, start=start)
                 result[f"sigma{sigma:g}_T{steps}_{start}"] = ratio(sample(process, f, SAMPLES, seed=7))
-            if not args.no_true_start:
+            if not args.no_true_start:  # the same sampler from x_1 = x_0 + N(0, sigma^2) itself
                 gen = torch.Generator().manual_seed(8)
-                x = draw(SAMPLES, 9) + sigma * torch.randn(SAMPLES, 2, generator=gen)
-                with torch.no_grad():
-                    for k in range(steps, 0, -1):  # the lecture's step, x_{t-dt} = f(x_t) + sigma sqrt(dt) z
-                        x = f(x, torch.full((SAMPLES,), k))
-                        if k > 1:
-                            x = x + sigma * math.sqrt(1.0 / steps) * torch.randn(SAMPLES, 2, generator=gen)
-                result[f"sigma{sigma:g}_T{steps}_true_start"] = ratio(x.numpy())
+                x_1 = draw(SAMPLES, 9) + sigma * torch.randn(SAMPLES, 2, generator=gen)
+                frame = None
+                for frame in denoise_frames(process, f, x_1, steps, seed=8):
+                    pass
+                result[f"sigma{sigma:g}_T{steps}_true_start"] = ratio(frame.x_t)
     result["seconds"] = round(time.perf_counter() - t0, 1)
     print_result(result, args.json)
     return 0

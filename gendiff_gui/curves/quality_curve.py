@@ -29,14 +29,20 @@ EVERY_S_IMAGES = 20.0  # ... and for images (a Frechet distance needs many more 
 CURVE_COLOR = "#007A55"
 
 
-def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
-    """Labelled ticks for a log axis spanning log10 values low..high: the decades inside it, or where fewer than
-    two fall inside, its two ends (2 significant digits). Only these: a plot a few lines tall overprinted the
-    labels pyqtgraph adds at 2, 3, ... 9 times each decade."""
-    decades = [float(d) for d in range(int(np.ceil(low)), int(np.floor(high)) + 1)]
+def log_ticks(low: float, high: float, margin: float = 0.0) -> list[tuple[float, str]]:
+    """Labelled ticks for a log axis showing log10 values low - margin .. high + margin: the decades in it, or
+    where fewer than two fall in it, the data's ends low and high (2 significant digits; inside the view, where a
+    label at its very edge would be cut). Only these: a plot a few lines tall overprinted the labels pyqtgraph adds
+    at 2, 3, ... 9 times each decade."""
+    decades = [float(d) for d in range(int(np.ceil(low - margin)), int(np.floor(high + margin)) + 1)]
     if len(decades) >= 2:
         return [(d, f"{10.0 ** d:g}") for d in decades]
     return [(v, f"{10.0 ** v:.2g}") for v in (low, high)]
+
+
+def _tooltip(metric: str) -> str:
+    return (f"{metric} of samples drawn with the weights at that step to the data, on a log scale (lower is "
+            "closer): it keeps falling while the loss looks flat")
 
 
 class QualityCurveView(QWidget):
@@ -52,11 +58,9 @@ class QualityCurveView(QWidget):
         self._values: list[float] = []
         self._theme = NORMAL
         self.title = QLabel("Sample quality")
-        self.title.setToolTip("how close samples of the weights at that step are to the data (lower is closer): "
-                              "it keeps falling while the loss looks flat")
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setAccessibleName("Live sample quality curve")
-        self.plot_widget.setToolTip(self.title.toolTip())
+        self.set_metric("the distance")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -77,8 +81,7 @@ class QualityCurveView(QWidget):
         """The metric's name goes in the tooltips, not on the axis: the plot is often too short for it (at 1280x800
         the window gives it about 60 px, where "energy distance" was cut to "nergy dis"), and the title beside it
         too narrow (a projector's side column)."""
-        tip = (f"{label} of samples drawn with the weights at that step to the data, on a log scale (lower is "
-               "closer): it keeps falling while the loss looks flat")
+        tip = _tooltip(label)
         self.title.setText("Sample quality")
         self.title.setToolTip(tip)
         self.plot_widget.setToolTip(tip)
@@ -101,7 +104,7 @@ class QualityCurveView(QWidget):
         low, high = np.log10(min(self._values)), np.log10(max(self._values))
         margin = max(0.05 * (high - low), 0.1)  # in decades: the range of a log axis is set in log10 units
         self.plot.setYRange(low - margin, high + margin, padding=0)
-        self.plot.getAxis("left").setTicks([log_ticks(low - margin, high + margin)])
+        self.plot.getAxis("left").setTicks([log_ticks(low, high, margin)])
         self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
 
     def clear(self) -> None:

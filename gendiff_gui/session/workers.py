@@ -96,7 +96,7 @@ class CallWorker(Worker):
 
     def __init__(self, fn: Callable[[], Any]) -> None:
         super().__init__()
-        self._fn: Callable[[], Any] | None = fn
+        self._fn = fn
 
     def work(self) -> None:
         # Let go of the function before calling it: what it holds (a pass's weight snapshot, its images) is freed
@@ -104,8 +104,6 @@ class CallWorker(Worker):
         # worker (StoppableCall's `stopped`) makes a reference cycle; kept, each latent-map pass left one with its
         # snapshot behind, a sawtooth of up to 60 MB (benchmarks/bench_memory.py, lesson 4: peak 484 -> 447 MB).
         fn, self._fn = self._fn, None
-        if fn is None:
-            raise RuntimeError("a CallWorker runs its function once")
         result = fn()
         del fn
         if not self.stop_requested:
