@@ -31,8 +31,8 @@ sigma * T makes the lecture's target noisier. What the sampler itself allows, me
 mixture of 400 Gaussians of std 0.14, whose E[x_{t-dt} | x_t] = x_t + sigma^2 dt grad log p_t(x_t) is closed form;
 expected energy-distance ratio to a floor of 20,000 draws, which fresh draws meet at 0.90; scratch script, stop 25):
 
-    sigma 2, T 100: 2.24 | T 200: 1.82, matched start 1.26, the true x_1 1.18-1.30 | T 1000: 1.67, matched 1.16,
-    the true x_1 0.94 | sigma 3, T 1000: 1.21, the true x_1 0.99      (20,000 samples: about +-0.1 between draws)
+    sigma 2, T 100: 2.24 | T 200: 1.82, matched start 1.26, the true x_1 1.18-1.29 | T 1000: 1.67, matched 1.16,
+    the true x_1 0.93 | sigma 3, T 1000: 1.21, the true x_1 0.99      (20,000 samples: about +-0.1 between draws)
 
 So at T >= 200 it is the start, not the step size, that keeps even a perfect f off the data. Trained: the bundled
 moons-lecture (sigma 2, T 1000, 16,000 bridge steps of batch 4,096) scores 1.64 from the lecture's start, as the exact
