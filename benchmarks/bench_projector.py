@@ -60,8 +60,8 @@ def measure_lesson(app, window, number: int, screen_height: int, keep_training: 
         window.session.stop()
         wait(app, lambda: window.session.state in ("idle", "empty"), 60)
     row = {"lesson": number, "training": trained, "step": steps, **result.figures()}
-    if result.cut or result.unnamed:
-        row["detail"] = {"cut": result.cut[:5], "unnamed": result.unnamed[:5]}
+    if result.cut or result.unnamed or result.squeezed:
+        row["detail"] = {"cut": result.cut[:5], "squeezed": result.squeezed[:5], "unnamed": result.unnamed[:5]}
     return row
 
 
@@ -99,6 +99,7 @@ def main() -> None:
             print_result(row, args.json)
     worst = {"worst_main_share": min(r.get("main_share", 0) for r in rows),
              "total_cut_off": sum(r.get("cut_off", 0) for r in rows),
+             "total_squeezed": sum(r.get("squeezed", 0) for r in rows),
              "total_unnamed": sum(r.get("unnamed", 0) for r in rows),
              "lowest_text_contrast": min(r.get("lowest_text_contrast", 0) for r in rows)}
     print_result(worst, args.json)

@@ -1,15 +1,18 @@
-"""Live loss curves: one curve per loss part with a legend, log scale, EMA smoothing; flat memory for long runs."""
+"""Live loss curves: one curve per loss part with a legend, log scale, EMA smoothing; flat memory for long runs;
+companion plots (the live quality curve) beside or under them, whichever the room's shape suits."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QSlider,
+                               QVBoxLayout, QWidget)
 from superqt.utils import qthrottled
 
+from gendiff_gui.curves.axes import NonOverlappingAxis, log_ticks
 from gendiff_gui.curves.history import DecimatedSeries
+from gendiff_gui.curves.plot_fit import PlotFitter, last_tick_margin
 from gendiff_gui.curves.plot_range import x_range, y_range
 from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.widgets.more_section import MoreSection
@@ -17,6 +20,8 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
 DEFAULT_SMOOTHING = 0.6
+SIDE_BY_SIDE_ASPECT = 1.4  # companions go beside the loss plot where the room is this much wider than tall ...
+SIDE_BY_SIDE_CHARS = 20  # ... and each plot keeps this many characters of width
 
 
 def blend(color: QColor, background: QColor, opacity: float) -> QColor:
@@ -26,33 +31,23 @@ def blend(color: QColor, background: QColor, opacity: float) -> QColor:
                   mix(color.blue(), background.blue()))
 
 
-def without_overlaps(specs: list, gap_px: float = 4.0) -> list:
-    """Tick labels (pyqtgraph text specs: (rect, flags, text)) in drawing order, each one dropped if its rectangle,
-    widened by `gap_px`, meets one already kept: the major level comes first, so it keeps its labels."""
-    kept: list = []
-    for spec in specs:
-        rect = spec[0].adjusted(-gap_px, -gap_px / 2, gap_px, gap_px / 2)
-        if not any(rect.intersects(other[0]) for other in kept):
-            kept.append(spec)
-    return kept
-
-
-class DecadeAxis(pg.AxisItem):
-    """An axis whose tick labels never overlap (a narrow corner, big presentation fonts); on a log scale it keeps
-    only the decades (1, 10, 100 ...) once two or more are in view: fewer lines to read."""
-
-    def logTickValues(self, minVal, maxVal, size, stdTicks):
-        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
-        if maxVal - minVal >= 2:
-            return [level for level in levels if level[0] is not None]  # the 2..9 minor level has no spacing
-        return levels
-
-    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
-        specs = super().generateDrawSpecs(p)
-        if specs is None:
-            return None
-        axis, ticks, texts = specs
-        return axis, ticks, without_overlaps(texts)
+def aliased_parts(losses: dict[str, np.ndarray]) -> set[str]:
+    """The parts that repeat another one number for number, so one curve (and one legend entry) shows both: the
+    total where a part is the whole of it (a diffusion model's "denoise", an AE's reconstruction), then any part
+    equal to one before it (the lecture's "bridge" diagnostic when it is also the objective)."""
+    values = {key: np.asarray(v) for key, v in losses.items()}
+    aliases = set()
+    if "total" in values and any(key != "total" and np.array_equal(v, values["total"]) for key, v in values.items()):
+        aliases.add("total")
+    kept: list[np.ndarray] = []
+    for key, v in values.items():
+        if key in aliases:
+            continue
+        if any(np.array_equal(v, other) for other in kept):
+            aliases.add(key)
+        else:
+            kept.append(v)
+    return aliases
 
 
 class LossCurvesView(QWidget):
@@ -73,7 +68,7 @@ class LossCurvesView(QWidget):
         self.raw_items: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}  # the smoothed curve of each part (in the legend)
 
-        self.plot_widget = pg.PlotWidget(axisItems={"left": DecadeAxis("left"), "bottom": DecadeAxis("bottom")})
+        self.plot_widget = pg.PlotWidget(axisItems={side: NonOverlappingAxis(side) for side in ("left", "bottom")})
         self.plot = self.plot_widget.getPlotItem()
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)": on the log scale it made no sense
         self.plot.setMenuEnabled(False)
@@ -81,6 +76,7 @@ class LossCurvesView(QWidget):
         self.plot.hideButtons()
         self.plot.vb.disableAutoRange()
         self._y_range: tuple[float, float] | None = None
+        self._ticks: list | None = None  # the left axis's labelled ticks now (None: pyqtgraph's own)
         self.plot.showGrid(x=True, y=True)
         self.plot.setLabel("bottom", "training step")
         self.plot.setLabel("left", "loss")
@@ -90,7 +86,10 @@ class LossCurvesView(QWidget):
         self.plot.layout.removeItem(self.plot.titleLabel)  # (no title: the legend takes its row)
         self.plot.titleLabel.hide()
         self.plot.layout.addItem(self.legend, 0, 1)
-        self.plot.layout.setContentsMargins(2, 2, 24, 2)  # room on the right for the last step's tick label
+        # as wide as its entries, at the left of its row (the row's width stretched it into a box of blank)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        self.plot.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.legend.layout.setContentsMargins(4, 2, 4, 2)
         self.plot.legend = self.legend  # where PlotItem.addItem puts a named curve's entry
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # a blit, not a repaint, per frame
 
@@ -127,6 +126,9 @@ class LossCurvesView(QWidget):
         self._plots = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._plots.addWidget(self.plot_widget, 2)
         layout.addLayout(self._plots, 1)
+        self._companions: list[QWidget] = []
+        self._fitter = PlotFitter(self.plot_widget, self.legend)
+        self._aliases: set[str] = set()  # parts not drawn: the total where one part is the whole of it
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
         self._redraw_hz = redraw_hz
@@ -138,12 +140,42 @@ class LossCurvesView(QWidget):
         self.apply_theme(NORMAL)
 
     def add_beside(self, widget: QWidget, stretch: int = 1) -> None:
-        """A companion plot (the live quality curve) under the loss plot: it moves, shows and hides with it."""
+        """A companion plot (the live quality curve) beside or under the loss plot: it moves, shows, hides and
+        takes each theme with it (its `apply_theme`)."""
         self._plots.addWidget(widget, stretch)
+        self._companions.append(widget)
+        widget.installEventFilter(self)  # shown or hidden: the plots are arranged again
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched in self._companions and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._arrange_plots()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._arrange_plots()
+
+    def _arrange_plots(self) -> None:
+        """Side by side in a wide, low room where each plot keeps SIDE_BY_SIDE_CHARS of width (a projector's
+        corner: stacked, each plot was a sliver), else stacked, the loss plot then without its step axis (the
+        companion under it shows the same steps)."""
+        companions = [w for w in self._companions if not w.isHidden()]
+        room = self.width() / (1 + len(companions))
+        wide = (self.width() >= SIDE_BY_SIDE_ASPECT * max(1, self.height() - self.settings.height())
+                and room >= SIDE_BY_SIDE_CHARS * self.fontMetrics().averageCharWidth())
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._plots.direction() != direction:
+            self._plots.setDirection(direction)
+        self.plot.showAxis("bottom", show=wide or not companions)
+        self._fitter.refit()
 
     # ----- numpy in -----
     def append_losses(self, steps: np.ndarray, losses: dict[str, np.ndarray]) -> None:
+        if not self.series:
+            self._aliases = aliased_parts(losses)
         for key, values in losses.items():
+            if key in self._aliases:
+                continue
             if key not in self.series:
                 self._add_part(key)
             self.series[key].extend(steps, values)
@@ -161,6 +193,7 @@ class LossCurvesView(QWidget):
         """Forget every point and every loss part (a new model: its parts make the legend anew, so a diffusion
         model after a VAE shows no reconstruction or KL)."""
         self._y_range = None
+        self._aliases = set()
         for key in self.series:
             self.legend.removeItem(self.curves[key])
             self.plot.removeItem(self.curves[key])
@@ -176,6 +209,7 @@ class LossCurvesView(QWidget):
         self.plot.setLogMode(x=False, y=on)
         self._y_range = None
         self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+        self._fitter.refit()
         self.redraw()
 
     def set_smoothing(self, w: float) -> None:
@@ -196,6 +230,7 @@ class LossCurvesView(QWidget):
         curve = self.plot.plot([], [], name=LABELS.get(key, key))
         self.curves[key] = curve
         self._style_part(key, index)
+        self._fitter.refit()
 
     def _style_part(self, key: str, index: int) -> None:
         """Parts on top; the total drawn wider beneath them (a casing where it equals a part, as in a plain AE).
@@ -234,6 +269,12 @@ class LossCurvesView(QWidget):
                 lo, hi = np.log10(lo), np.log10(hi)
             self._y_range = y_range(lo, hi, self._y_range)
             self.plot.setRange(xRange=x_range(last_step, first_step), yRange=self._y_range, padding=0)
+            # a log axis labels its decades, or within less than two the data's ends (no minor labels to overprint)
+            view_lo, view_hi = self._y_range
+            ticks = [log_ticks(lo, hi, max(lo - view_lo, view_hi - hi))] if log else None
+            if ticks != self._ticks:
+                self._ticks = ticks
+                self.plot.getAxis("left").setTicks(ticks)
             self._describe_soon()
 
     def _describe(self) -> None:
@@ -250,8 +291,6 @@ class LossCurvesView(QWidget):
         self._theme = theme
         presenting = theme.presentation
         self.setMinimumHeight(120 if presenting else 160)  # room for the plot under its axis text
-        # a column either way (under the settings, or the presentation side column): companions below the plot
-        self._plots.setDirection(QBoxLayout.Direction.TopToBottom)
         self._settings_row.setDirection(QBoxLayout.Direction.TopToBottom if presenting
                                         else QBoxLayout.Direction.LeftToRight)
         self.settings.toggleButton().setVisible(presenting)
@@ -270,6 +309,7 @@ class LossCurvesView(QWidget):
             axis.setStyle(tickAlpha=255, maxTickLevel=0)
             axis.setZValue(-200)  # the grid it draws goes beneath the curves and the legend
             axis.setLabel(axis.labelText, units=axis.labelUnits, **label_style)
+        self.plot.layout.setContentsMargins(2, 2, last_tick_margin(font), 2)  # the last step's tick label
         self.legend.setLabelTextColor(theme.plot_foreground)
         self.legend.setLabelTextSize(f"{theme.plot_font_pt:.0f}pt")
         self.legend.setBrush(pg.mkBrush(theme.plot_background))  # opaque: blending costs more than drawing
@@ -278,4 +318,8 @@ class LossCurvesView(QWidget):
             self._style_part(key, index)
         for _sample, label in self.legend.items:
             label.setText(label.text)  # re-render with the new size
+        for companion in self._companions:
+            if hasattr(companion, "apply_theme"):
+                companion.apply_theme(theme)
+        self._fitter.refit()
         self.redraw()

@@ -3,7 +3,7 @@ distance of a small fixed sample to the data every few seconds for 2-D sets, the
 images, less often), each point measured by core's live_quality in a background job on a frozen copy of the
 weights (session/network_copy), never on the training thread or the GUI thread.
 
-`install(window)` puts the curve to the right of the window's loss curves (shown and hidden with them, and only
+`install(window)` puts the curve beside the window's loss curves (shown, hidden and themed with them, and only
 for diffusion models) and feeds it from `window.snapshots` while the session trains.
 """
 from __future__ import annotations
@@ -12,11 +12,13 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.diffusion.frames import is_image_shape
 from core.sample_quality import live_quality
+from gendiff_gui.curves.axes import NonOverlappingAxis, log_ticks
+from gendiff_gui.curves.plot_fit import PlotFitter, last_tick_margin
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
 from gendiff_gui.session.training_session import TRAINING
@@ -27,17 +29,6 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 EVERY_S_POINTS = 3.0  # seconds between two measurements for 2-D sets ...
 EVERY_S_IMAGES = 20.0  # ... and for images (a Frechet distance needs many more samples)
 CURVE_COLOR = "#007A55"
-
-
-def log_ticks(low: float, high: float, margin: float = 0.0) -> list[tuple[float, str]]:
-    """Labelled ticks for a log axis showing log10 values low - margin .. high + margin: the decades in it, or
-    where fewer than two fall in it, the data's ends low and high (2 significant digits; inside the view, where a
-    label at its very edge would be cut). Only these: a plot a few lines tall overprinted the labels pyqtgraph adds
-    at 2, 3, ... 9 times each decade."""
-    decades = [float(d) for d in range(int(np.ceil(low - margin)), int(np.floor(high + margin)) + 1)]
-    if len(decades) >= 2:
-        return [(d, f"{10.0 ** d:g}") for d in decades]
-    return [(v, f"{10.0 ** v:.2g}") for v in (low, high)]
 
 
 def _tooltip(metric: str) -> str:
@@ -51,14 +42,13 @@ class QualityCurveView(QWidget):
     The distance is drawn on a log axis: it falls by two orders of magnitude in the first minute (lesson 6: from
     about 0.4 to 0.003), and on a linear axis everything after that lay flat on the floor of the plot."""
 
-    def __init__(self, parent: QWidget | None = None, theme_source=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._theme_source = theme_source  # () -> the window's Theme, read again when the application's font changes
         self._steps: list[float] = []
         self._values: list[float] = []
         self._theme = NORMAL
         self.title = QLabel("Sample quality")
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={side: NonOverlappingAxis(side) for side in ("left", "bottom")})
         self.plot_widget.setAccessibleName("Live sample quality curve")
         self.set_metric("the distance")
         self.plot = self.plot_widget.getPlotItem()
@@ -75,6 +65,8 @@ class QualityCurveView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.plot_widget, 1)
+        self._fitter = PlotFitter(self.plot_widget)
+        self.clear()
         self.apply_theme(NORMAL)
 
     def set_metric(self, label: str) -> None:
@@ -105,23 +97,19 @@ class QualityCurveView(QWidget):
         margin = max(0.05 * (high - low), 0.1)  # in decades: the range of a log axis is set in log10 units
         self.plot.setYRange(low - margin, high + margin, padding=0)
         self.plot.getAxis("left").setTicks([log_ticks(low, high, margin)])
-        self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
+        if self.plot.vb.linkedView(pg.ViewBox.XAxis) is None:  # (beside the loss curves it shares their steps)
+            self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
 
     def clear(self) -> None:
         self._steps, self._values = [], []
         self.curve.setData([], [])
+        self.plot.getAxis("left").setTicks([[]])  # no distance yet: no made-up decades on an empty axis
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self._steps), np.asarray(self._values)
 
     def exportable_plots(self) -> dict[str, pg.PlotItem]:
         return {"Sample quality": self.plot}
-
-    def changeEvent(self, event) -> None:
-        # the window restyles the application (its font) and then calls the apply_theme of the parts it knows
-        if event.type() == QEvent.Type.FontChange and self._theme_source is not None:
-            self.apply_theme(self._theme_source())
-        super().changeEvent(event)
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         self._theme = theme
@@ -135,7 +123,9 @@ class QualityCurveView(QWidget):
             axis.setTextPen(pg.mkPen(theme.plot_foreground))
             axis.setStyle(tickFont=font)
         self._label("bottom", self.plot.getAxis("bottom").labelText)  # the left axis has no label (see __init__)
+        self.plot.layout.setContentsMargins(2, 2, last_tick_margin(font), 2)
         self.curve.setPen(pg.mkPen(CURVE_COLOR, width=theme.line_width))
+        self._fitter.refit()
 
 
 class LiveQuality(QObject):
@@ -235,9 +225,11 @@ def install(window) -> LiveQuality:
     """The live quality curve beside the loss plot (`LossCurvesView.add_beside`), fed by
     `window.snapshots`; its jobs go to `window.track_job`."""
     curves = window.loss_curves
-    view = QualityCurveView(theme_source=lambda: window.theme)
+    view = QualityCurveView()
     live = LiveQuality(view, window)
     curves.add_beside(view, 1)  # inside the loss curves' widget: wherever the window puts them, it goes too
+    view.apply_theme(window.theme)  # (later themes come through the loss curves' apply_theme)
+    view.plot.setXLink(curves.plot)  # the same training steps under both
     view.hide()
 
     def on_experiment(experiment) -> None:

@@ -104,10 +104,12 @@ class LessonCaption(QFrame):
         for row, label in enumerate((self.title, self.formula, self.idea, self.note)):
             grid.addWidget(label, row, 0, 1, 4 if narrow else 1)
         if narrow:
-            for col, button in enumerate((self.previous, self.next, self.all, self.close_button)):
+            for col, button in enumerate((self.previous, self.next, self.all)):
                 grid.addWidget(button, 4, col)
+            grid.addWidget(self.close_button, 4, 3, Qt.AlignmentFlag.AlignRight)
             grid.setColumnStretch(0, 0)
-            grid.setColumnStretch(2, 1)
+            grid.setColumnStretch(2, 0)
+            grid.setColumnStretch(3, 1)  # the buttons at their own widths, the close cross at the far right
         else:
             grid.addWidget(self.previous, 0, 1)
             grid.addWidget(self.next, 0, 2)
@@ -115,6 +117,7 @@ class LessonCaption(QFrame):
             grid.addWidget(self.close_button, 0, 3, Qt.AlignmentFlag.AlignTop)
             grid.setColumnStretch(0, 1)
             grid.setColumnStretch(2, 0)
+            grid.setColumnStretch(3, 0)
         grid.setHorizontalSpacing(6 if narrow else 16)
         self._fit_key = None
         self.fit()
@@ -194,5 +197,5 @@ class LessonCaption(QFrame):
         self.setStyleSheet(themed_style_sheet(STYLE, theme, idea=IDEA_SCALE * fit, formula=FORMULA_SCALE * fit,
                                               note=NOTE_SCALE))
         self.title.setStyleSheet(themed_style_sheet(TITLE_STYLE, theme, title=TITLE_SCALE * narrow * fit))
-        for arrow in (self.previous, self.next):
-            arrow.setMaximumWidth(round(theme.font_pt * (3.5 if theme.presentation else 4.5)))
+        for arrow in (self.previous, self.next):  # both as wide (in the side column's row one was a sliver)
+            arrow.setFixedWidth(round(theme.font_pt * (3.5 if theme.presentation else 4.5)))

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QSizePolicy, QSplitter,
                                QVBoxLayout, QWidget)
@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 ALL_FAMILIES = frozenset({"autoencoder", "vae", "diffusion", "latent-diffusion"})
 CHECKPOINT_FILTER = "gendiff checkpoints (*.safetensors);;All files (*)"
 CLOSE_TIMEOUT_MS = 1500
+SIDE_MAX_SHARE = 0.42  # presentation: the side column takes at most this share of the window ...
+SIDE_SLACK_KEPT_PX = 24  # ... and leaves the main picture this much of its blank beside it
 
 
 def experiment_title(config: ExperimentConfig) -> str:
@@ -91,6 +93,12 @@ class MainWindow(QMainWindow):
         self._installing: int | None = None  # the slot of the installer now adding its views
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
         self._closed = False  # closing is final: the views' late jobs are stopped as they start
+        self._fitting_side = False
+        self._picture_holders: set[QWidget] = set()  # the main pictures' parents: their resizes refit the column
+        self._side_timer = QTimer(self)  # presentation: the side column refitted once a resize has settled
+        self._side_timer.setSingleShot(True)
+        self._side_timer.setInterval(0)
+        self._side_timer.timeout.connect(self._fit_side)
 
         self.panel = ExperimentPanel()
         self.loss_curves = LossCurvesView()
@@ -451,10 +459,8 @@ class MainWindow(QMainWindow):
             if self.loss_curves.parentWidget() is not self.side_column:
                 side.insertWidget(side.count() - 1, self.loss_curves, 100)
             self.splitter.setOrientation(Qt.Orientation.Horizontal)
-            side_px = self.side_width()
-            self.side_column.setFixedWidth(side_px)  # what it holds wraps; the views keep the rest
             self.side_column.show()
-            self.splitter.setSizes([max(self.splitter.width(), 400) - side_px, side_px])
+            self._fit_side()
             QTimer.singleShot(0, self._order_tabs)  # once the new layout has placed the widgets
         else:
             if caption is not None and caption.parentWidget() is self.side_column:
@@ -466,6 +472,49 @@ class MainWindow(QMainWindow):
             self.side_column.setMinimumWidth(0)
             self.side_column.setMaximumWidth(QWIDGETSIZE_MAX)
             self.splitter.setOrientation(Qt.Orientation.Vertical)
+
+    def _set_side_width(self, side_px: int) -> None:
+        self.side_column.setFixedWidth(side_px)  # what it holds wraps; the views keep the rest
+        self.splitter.setSizes([max(self.splitter.width(), 400) - side_px, side_px])
+
+    def _fit_side(self) -> None:
+        """The side column at `side_width()`, and then wider by the width the main picture leaves blank: a square
+        as tall as the view lets it be leaves blank beside it in the widget that holds it (lesson 6 at 1280 x 800:
+        340 px of white beside the particles while the column's loss corner was a sliver), up to SIDE_MAX_SHARE
+        of the window."""
+        if not self.presenting:
+            return
+        self._fitting_side = True  # the resizes it makes are its own, not a reason to fit again
+        try:
+            self._set_side_width(self.side_width())
+            self.layout().activate()  # the widgets at their sizes for this width now, not at the next event
+            holders = [w.parentWidget() for w in self.main_picture() if w.parentWidget() is not None]
+            for holder in holders:  # a view laid out later (a lesson's first model) fits the column again
+                if holder not in self._picture_holders:
+                    self._picture_holders.add(holder)
+                    holder.installEventFilter(self)
+                    holder.destroyed.connect(lambda _obj=None, h=holder: self._picture_holders.discard(h))
+            pictures = [w for w in self.main_picture() if w.isVisible() and w.parentWidget() is not None]
+            if not pictures or any(w.height() < w.parentWidget().height() - 2 for w in pictures):
+                return  # (a picture not as tall as its holder is held by its width: narrower, it would shrink)
+            slack = min(w.parentWidget().width() - w.width() for w in pictures) - SIDE_SLACK_KEPT_PX
+            widest = round(self.width() * SIDE_MAX_SHARE)
+            current = self.side_column.width()
+            if slack > 0 and current < widest:
+                self._set_side_width(min(widest, current + slack))
+        finally:
+            self._fitting_side = False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.presenting and not self._fitting_side:  # (a window manager makes it full screen later)
+            self._side_timer.start()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.Resize and watched in self._picture_holders and self.presenting
+                and not self._fitting_side):
+            self._side_timer.start()
+        return super().eventFilter(watched, event)
 
     def _order_tabs(self) -> None:
         """Tab follows the screen: the toolbar, the views (row by row), then the side column."""

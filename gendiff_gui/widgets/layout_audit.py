@@ -1,15 +1,18 @@
 """The widget-tree audit behind the projector check and benchmark: the main picture's share of the screen, controls
 cut off by an ancestor, text squeezed into less room than it needs, controls a screen reader cannot name, and text
-contrast (WCAG 2.x relative luminance)."""
+contrast (WCAG 2.x relative luminance); inside plots, plot_audit's text past the plot's edge and too short a data area."""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QAccessible, QColor, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
                                QLabel, QLineEdit, QScrollBar, QTabBar, QWidget)
+
+from gendiff_gui.widgets.plot_audit import plot_problems
 
 CONTROL_TYPES = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar,
                  QAbstractItemView)
@@ -97,7 +100,8 @@ def squeezed(widget: QWidget, tolerance: int = 2) -> str | None:
 def describe(widget: QWidget) -> str:
     text = getattr(widget, "text", None)
     text = text() if callable(text) else ""
-    return f"{type(widget).__name__}({widget.objectName() or text or widget.toolTip()[:30]!r})"
+    name = widget.objectName() or text or widget.accessibleName() or widget.toolTip()[:30]
+    return f"{type(widget).__name__}({name!r})"
 
 
 def text_contrast(widget: QWidget) -> float | None:
@@ -150,6 +154,8 @@ def audit(window: QWidget, pictures: list[QWidget], screen_height: int, contrast
     """Walk every visible widget of `window`: the main picture (`pictures`), cut-off and unnamed controls, visible
     scroll bars and the lowest text contrast."""
     result = Audit(screen_height, main_picture_side(pictures))
+    if window.height() > screen_height + 1:  # its minimum size outgrew the screen: the bottom runs off it
+        result.cut.append(f"{describe(window)}: {window.height()} px tall on a screen of {screen_height}")
     for widget in controls(window):
         ancestor = cut_off(widget)
         if ancestor is not None:
@@ -163,6 +169,10 @@ def audit(window: QWidget, pictures: list[QWidget], screen_height: int, contrast
             short = squeezed(widget)
             if short is not None:
                 result.squeezed.append(f"{describe(widget)}: {short}")
+        elif isinstance(widget, pg.PlotWidget) and widget.isVisible():
+            cut, short = plot_problems(widget)
+            result.cut += [f"{text} in {describe(widget)}" for text in cut]
+            result.squeezed += [f"{describe(widget)}: {text}" for text in short]
     if contrast:
         for widget in [window, *window.findChildren(QWidget)]:
             if isinstance(widget, TEXT_TYPES) and widget.isVisible() and not _is_internal(widget):

@@ -34,4 +34,7 @@ class WrappingLabel(QLabel):
         key = (self.width(), self.text())
         if key != self._fitted and self.width() > 0:
             self._fitted = key
+            # QLabel's heightForWidth is at least the minimum height: without letting it go first, a label once
+            # narrow (many lines) stayed that tall when it widened (lesson 8's x0 caption: 192 px for 2 lines)
+            self.setMinimumHeight(0)
             self.setMinimumHeight(max(0, self.heightForWidth(self.width())) if self.text() else 0)

@@ -124,7 +124,7 @@ def test_the_live_quality_curve_draws_distances_on_a_log_axis_that_holds_every_p
 
 
 def test_the_log_axis_labels_decades_or_else_its_two_ends():
-    from gendiff_gui.curves.quality_curve import log_ticks
+    from gendiff_gui.curves.axes import log_ticks
 
     assert log_ticks(np.log10(0.0015), np.log10(0.5)) == [(-2.0, "0.01"), (-1.0, "0.1")]
     assert log_ticks(-3.2, 0.4) == [(-3.0, "0.001"), (-2.0, "0.01"), (-1.0, "0.1"), (0.0, "1")]

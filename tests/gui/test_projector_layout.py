@@ -1,7 +1,8 @@
 """Made for the projector: every lesson in presentation mode at 1280x800 and 1920x1080 (one window, no training)
 has its main picture as a square of at least 55 % of the screen height, no control cut off by an ancestor and no
 control without an accessible name (gendiff_gui/widgets/layout_audit.py, the walk bench_projector.py makes too);
-the WCAG contrast formula; the loss plot's x range and legend; Space and Page Down from any control; the map's keys."""
+the WCAG contrast formula; the loss plot's x range and legend; the side column taking the blank beside a square
+picture; Space and Page Down from any control; the map's keys."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QSpinBox
 
 from gendiff_gui.curves.plot_range import x_range
 from gendiff_gui.lessons.catalogue import LESSONS
+from gendiff_gui.shell.main_window import SIDE_MAX_SHARE, SIDE_SLACK_KEPT_PX
 from gendiff_gui.widgets.layout_audit import audit_window, contrast_ratio, relative_luminance
 
 SIZES = (QSize(1280, 800), QSize(1920, 1080))
@@ -44,13 +46,21 @@ def test_the_legend_follows_the_models_loss_parts(qtbot):
     view = LossCurvesView()
     qtbot.addWidget(view)
     steps = np.arange(10, dtype=np.int64)
-    view.append_losses(steps, {"total": np.ones(10), "reconstruction": np.ones(10), "kl": np.ones(10)})
+    reconstruction, kl = np.linspace(3.0, 2.0, 10), np.linspace(0.1, 0.4, 10)
+    view.append_losses(steps, {"total": reconstruction + kl, "reconstruction": reconstruction, "kl": kl})
     assert [label.text for _sample, label in view.legend.items] == ["total loss", "reconstruction", "KL"]
-    view.clear()  # a diffusion model replaces the VAE
-    view.append_losses(steps + 15_000, {"total": np.ones(10), "denoise": np.ones(10)})
+    view.clear()  # a diffusion model replaces the VAE: its one part is the whole total, one curve named by the part
+    denoise = np.linspace(1.0, 0.5, 10)
+    view.append_losses(steps + 15_000, {"total": denoise, "denoise": denoise.copy(), "bridge": denoise / 10})
+    view.append_losses(steps + 15_010, {"total": denoise, "denoise": denoise.copy(), "bridge": denoise / 10})
     view.redraw()
-    assert [label.text for _sample, label in view.legend.items] == ["total loss", "denoising"]
+    assert [label.text for _sample, label in view.legend.items] == ["denoising", "bridge"]
+    assert set(view.curves) == {"denoise", "bridge"}
+    assert len(view.curves["denoise"].getData()[0]) == 20
     assert view.plot.vb.viewRange()[0][0] == pytest.approx(15_000)
+    view.clear()  # a VAE again: the total is back
+    view.append_losses(steps, {"total": reconstruction + kl, "reconstruction": reconstruction, "kl": kl})
+    assert [label.text for _sample, label in view.legend.items] == ["total loss", "reconstruction", "KL"]
 
 
 def test_every_lesson_in_presentation_mode_fills_the_screen_and_names_every_control(qtbot, window, bundled):
@@ -92,11 +102,18 @@ def test_the_main_picture_keeps_its_size_while_training(qtbot, window, bundled, 
     qtbot.waitUntil(lambda: window.loss_curves.isVisible(), timeout=OPEN_MS)
     qtbot.wait(300)  # the layout settles after the curves appear (no assertion waits on time)
     result = audit_window(window, size.height(), contrast=False)
+    # a picture as tall as its holder leaves the blank beside it to the side column (up to its widest)
+    pictures = window.main_picture()
+    height_bound = all(w.height() >= w.parentWidget().height() - 2 for w in pictures)
+    blank = min(w.parentWidget().width() - w.width() for w in pictures)
+    side, widest = window.side_column.width(), round(window.width() * SIDE_MAX_SHARE)
     window.session.stop()
     qtbot.waitUntil(lambda: window.session.state in ("idle", "empty", "paused"), timeout=OPEN_MS)
     window.set_presentation(False)
     assert result.main_share >= MIN_SHARE, f"lesson {lesson} training: {result.main_side} px = {result.main_share:.2f}"
     assert not result.cut and not result.unnamed and not result.squeezed, (result.cut, result.unnamed, result.squeezed)
+    if height_bound:
+        assert blank <= SIDE_SLACK_KEPT_PX + 2 or side >= widest - 1, (blank, side, widest)
 
 
 def test_space_and_page_down_reach_the_window_from_a_spin_box(qtbot, ready_window):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from core.image_grid import grid_columns
 from gendiff_gui.widgets.image_tile import ImageTile
+from gendiff_gui.widgets.wrapping_label import WrappingLabel
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 X_T_CAPTION = "x_t: the samples now"
@@ -22,17 +23,25 @@ class SampleGridView(QWidget):
         super().__init__(parent)
         self.title = QLabel("")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.x_t = ImageTile(X_T_CAPTION, pad=2, min_px=96)
-        self.x0 = ImageTile(X0_CAPTION, pad=2, min_px=96)
-        row = QHBoxLayout()
-        row.setSpacing(12)
-        row.addWidget(self.x_t, 1)
-        row.addWidget(self.x0, 1)
+        # the captions in a row of their own, over tiles without one: a caption that wraps to two lines leaves
+        # both grids the same height (inside each tile it shrank the x0 grid alone, to 0.48 of a 800 px screen)
+        self.x_t_caption, self.x0_caption = WrappingLabel(X_T_CAPTION), WrappingLabel(X0_CAPTION)
+        self.x_t = ImageTile(pad=2, min_px=96)
+        self.x0 = ImageTile(pad=2, min_px=96)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+        for column, (caption, tile) in enumerate(((self.x_t_caption, self.x_t), (self.x0_caption, self.x0))):
+            caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(tile, 1, column)
+            grid.setColumnStretch(column, 1)
+        grid.setRowStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.title)
-        layout.addLayout(row, 1)
+        layout.addLayout(grid, 1)
         self._presenting = False
         self._pending: tuple[np.ndarray, np.ndarray] | None = None
         self._show_pending = qthrottled(self._draw_pending, timeout=SAFE_FLASH_MS, leading=True, parent=self)
@@ -43,6 +52,8 @@ class SampleGridView(QWidget):
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         self._presenting = theme.presentation
         self.title.setFont(scaled_font(1.05, bold=True))
+        for caption in (self.x_t_caption, self.x0_caption):
+            caption.setFont(scaled_font(1.0, bold=True))
         self.x_t.apply_theme(theme)
         self.x0.apply_theme(theme)
 
@@ -50,8 +61,8 @@ class SampleGridView(QWidget):
         self.title.setText(text)
 
     def set_captions(self, x_t: str, x0: str) -> None:
-        self.x_t.set_caption(x_t)
-        self.x0.set_caption(x0)
+        self.x_t_caption.setText(x_t)
+        self.x0_caption.setText(x0)
 
     def set_frame(self, x_t: np.ndarray, x0_pred: np.ndarray) -> None:
         """Show x_t beside x̂₀; in presentation mode at most three new pictures a second (the newest wins), so
