@@ -486,8 +486,7 @@ class MainWindow(QMainWindow):
             return
         self._fitting_side = True  # the resizes it makes are its own, not a reason to fit again
         try:
-            self._set_side_width(self.side_width())
-            self.layout().activate()  # the widgets at their sizes for this width now, not at the next event
+            self._set_side_width(self.side_width())  # (the splitter places the views at once, their layouts follow)
             holders = [w.parentWidget() for w in self.main_picture() if w.parentWidget() is not None]
             for holder in holders:  # a view laid out later (a lesson's first model) fits the column again
                 if holder not in self._picture_holders:
