@@ -60,6 +60,9 @@ STYLES: dict[str, PhotoStyle] = {
     "thin-pencil": PhotoStyle(inks=("pencil",), pencil_width=(0.015, 0.03), dark_paper_share=0.0),
     "dark-paper": PhotoStyle(dark_paper_share=1.0),
     "ruled-and-table": PhotoStyle(ruled_share=1.0, table_share=1.0, dark_paper_share=0.0),
+    # a bold felt-tip digit filling much of the frame (its lines wider than the paper estimate's first window)
+    "felt-tip": PhotoStyle(digit_width=(0.45, 0.75), pen_width=(0.12, 0.2), inks=("black", "blue"),
+                           dark_paper_share=0.0),
     "small-and-dim": PhotoStyle(digit_width=(0.12, 0.2), gradient=(0.4, 0.7), vignette=(0.3, 0.5),
                                 noise=(0.02, 0.045), jpeg_quality=(60, 75)),
 }

@@ -8,6 +8,7 @@ SMALL_SIDE = 160  # the paper is estimated on the image shrunk so that its short
 # Median window, as a share of the shorter side: wider than any stroke of a digit up to half the page wide (its
 # pen line is at most ~5 % of the page), so inside a window the paper is the majority and the median is paper.
 WINDOW_SHARE = 0.16
+BOLD_WINDOW_SHARE = 0.4  # around the digit, also this window: a felt-tip line (6-9 % of the page) fills a 16 % one
 _FLOOR = 1e-3  # no division by (almost) zero where the paper is black
 
 
@@ -20,10 +21,11 @@ def is_flat(grey: np.ndarray) -> bool:
     return counts[max(0, mode - 1): mode + 2].sum() > 0.5 * levels.size
 
 
-def estimate_paper(grey: np.ndarray) -> np.ndarray:
+def estimate_paper(grey: np.ndarray, window_share: float = WINDOW_SHARE) -> np.ndarray:
     """The paper's brightness under the light at every pixel: a median filter (skimage.filters.rank) on the
-    shrunk image with a window wider than the strokes (ink is a minority in it, whether dark or light; the median
-    also keeps a shadow's sharp edge), smoothed a little and enlarged back (bilinear)."""
+    shrunk image with a window (`window_share` of the shorter side) wider than the strokes (ink is a minority in
+    it, whether dark or light; the median also keeps a shadow's sharp edge), smoothed a little and enlarged back
+    (bilinear)."""
     from skimage.filters import gaussian
     from skimage.filters.rank import median
     from skimage.morphology import disk
@@ -36,7 +38,7 @@ def estimate_paper(grey: np.ndarray) -> np.ndarray:
         size = (max(1, round(w * k)), max(1, round(h * k)))
         small = np.asarray(Image.fromarray(np.ascontiguousarray(grey, np.float32)).resize(
             size, Image.Resampling.BOX), np.float32)
-    radius = max(2, int(WINDOW_SHARE * min(small.shape) / 2))
+    radius = max(2, int(window_share * min(small.shape) / 2))
     levels = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)  # rank filters count levels: 8 bits is fast
     paper = median(levels, disk(radius)).astype(np.float32) / 255.0
     paper = gaussian(paper, sigma=1.0, preserve_range=True).astype(np.float32)  # the median's 1/255 steps

@@ -77,7 +77,8 @@ def _photo(grey: np.ndarray) -> DigitSteps:
     paper = lighting.estimate_paper(grey)
     found, strength, dark = _find_ink(smooth, paper)
     if found.any():  # again without the ink: a dense digit no longer darkens the paper's estimate under it
-        paper = lighting.estimate_paper(np.where(_grow(found, 2), paper, grey))
+        without_ink = np.where(_grow(found, 2), paper, grey)
+        paper = _paper_under_bold_lines(without_ink, lighting.estimate_paper(without_ink), found, dark)
         found, strength, dark = _find_ink(smooth, paper)
     if not found.any():
         raise NothingDrawn("nothing drawn found: no ink stands out from the paper (a blank page, or too faint)")
@@ -95,6 +96,20 @@ def _photo(grey: np.ndarray) -> DigitSteps:
     crop = mnist_box.widen_thin_lines(crop, line)
     flattened = np.clip(1.0 - strength, 0.0, 1.0)
     return DigitSteps(grey, flattened, found, kept, crop.astype(np.float32), _fit(crop), photo_like=True)
+
+
+def _paper_under_bold_lines(grey: np.ndarray, paper: np.ndarray, found: np.ndarray, dark: bool) -> np.ndarray:
+    """`paper`, and around the digit the brighter (dark ink; for light ink the darker) of it and an estimate with
+    lighting.BOLD_WINDOW_SHARE: in the narrow window a felt-tip line's dense parts were the majority, the
+    median was ink there, and the lines came out hollow or cut in two. Only around the digit (its box grown by
+    half the wide window): far from it the narrow window follows a shadow's edge that a wide one smears."""
+    wide = lighting.estimate_paper(grey, lighting.BOLD_WINDOW_SHARE)
+    rows, cols = np.nonzero(found)
+    margin = int(lighting.BOLD_WINDOW_SHARE * min(grey.shape) / 2)
+    near = np.zeros_like(found)
+    near[max(0, rows.min() - margin): rows.max() + margin + 1,
+         max(0, cols.min() - margin): cols.max() + margin + 1] = True
+    return np.where(near, np.maximum(paper, wide) if dark else np.minimum(paper, wide), paper)
 
 
 def _find_ink(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
