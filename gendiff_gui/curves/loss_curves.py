@@ -141,7 +141,7 @@ class LossCurvesView(QWidget):
 
     def add_beside(self, widget: QWidget, stretch: int = 1) -> None:
         """A companion plot (the live quality curve) beside or under the loss plot: it moves, shows, hides and
-        takes each theme with it (its `apply_theme`)."""
+        takes each theme with it (its `apply_theme`), and shows the same training steps (its `set_step_range`)."""
         self._plots.addWidget(widget, stretch)
         self._companions.append(widget)
         widget.installEventFilter(self)  # shown or hidden: the plots are arranged again
@@ -268,7 +268,11 @@ class LossCurvesView(QWidget):
             if log:
                 lo, hi = np.log10(lo), np.log10(hi)
             self._y_range = y_range(lo, hi, self._y_range)
-            self.plot.setRange(xRange=x_range(last_step, first_step), yRange=self._y_range, padding=0)
+            steps = x_range(last_step, first_step)
+            self.plot.setRange(xRange=steps, yRange=self._y_range, padding=0)
+            for companion in self._companions:  # the same steps under both (a pyqtgraph X link aligns views by
+                if hasattr(companion, "set_step_range"):  # their place on screen: side by side it shifted them)
+                    companion.set_step_range(*steps)
             # a log axis labels its decades, or within less than two the data's ends (no minor labels to overprint)
             view_lo, view_hi = self._y_range
             ticks = [log_ticks(lo, hi, max(lo - view_lo, view_hi - hi))] if log else None

@@ -46,6 +46,7 @@ class QualityCurveView(QWidget):
         super().__init__(parent)
         self._steps: list[float] = []
         self._values: list[float] = []
+        self._step_range: tuple[float, float] | None = None
         self._theme = NORMAL
         self.title = QLabel("Sample quality")
         self.plot_widget = pg.PlotWidget(axisItems={side: NonOverlappingAxis(side) for side in ("left", "bottom")})
@@ -97,11 +98,17 @@ class QualityCurveView(QWidget):
         margin = max(0.05 * (high - low), 0.1)  # in decades: the range of a log axis is set in log10 units
         self.plot.setYRange(low - margin, high + margin, padding=0)
         self.plot.getAxis("left").setTicks([log_ticks(low, high, margin)])
-        if self.plot.vb.linkedView(pg.ViewBox.XAxis) is None:  # (beside the loss curves it shares their steps)
+        if self._step_range is None:  # (beside the loss curves: their steps, set_step_range)
             self.plot.setXRange(0.0, max(self._steps) or 1.0, padding=0.02)
 
+    def set_step_range(self, low: float, high: float) -> None:
+        """The training steps the loss plot beside shows: the same x range under both."""
+        if self._step_range != (low, high):
+            self._step_range = (low, high)
+            self.plot.setXRange(low, high, padding=0)
+
     def clear(self) -> None:
-        self._steps, self._values = [], []
+        self._steps, self._values, self._step_range = [], [], None
         self.curve.setData([], [])
         self.plot.getAxis("left").setTicks([[]])  # no distance yet: no made-up decades on an empty axis
 
@@ -229,7 +236,6 @@ def install(window) -> LiveQuality:
     live = LiveQuality(view, window)
     curves.add_beside(view, 1)  # inside the loss curves' widget: wherever the window puts them, it goes too
     view.apply_theme(window.theme)  # (later themes come through the loss curves' apply_theme)
-    view.plot.setXLink(curves.plot)  # the same training steps under both
     view.hide()
 
     def on_experiment(experiment) -> None:

@@ -100,6 +100,11 @@ def test_the_quality_curve_goes_beside_the_loss_plot_only_in_a_wide_low_room(qtb
     direction = view._plots.direction()
     assert (direction == QBoxLayout.Direction.LeftToRight) == beside
     assert view.plot.getAxis("bottom").isVisible() == beside
+    view.append_losses(np.arange(0, 1000, 10), {"total": np.linspace(1.0, 0.5, 100)})
+    view.redraw()
+    for step, value in ((100, 0.3), (500, 0.05), (900, 0.01)):
+        quality.add_point(step, value)
+    np.testing.assert_allclose(quality.plot.viewRange()[0], view.plot.viewRange()[0])  # the same steps under both
     quality.hide()  # alone, the loss plot keeps its step axis
     qtbot.wait(20)
     assert view.plot.getAxis("bottom").isVisible()
