@@ -99,6 +99,7 @@ class DiffusionPanel(QWidget):
         side.setWidget(self.controls)
         side.setWidgetResizable(True)
         side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own (one with no visible focus): its controls
         side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         side.setMinimumWidth(120)
         self._side = side

@@ -121,5 +121,7 @@ def create_actions(window: QMainWindow) -> Actions:
     bar.addWidget(a.title)
     bar.addSeparator()
     bar.addAction(a.presentation)
+    for action in (a.train, a.pause, a.stop, a.reset, a.presentation):  # Tab reaches them (a toolbar's are NoFocus)
+        bar.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return a

@@ -49,7 +49,7 @@ from gendiff_gui.shell.status import TrainingStatus
 from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
 from gendiff_gui.shell.family_views import install_views
 from gendiff_gui.curves.loss_curves import LossCurvesView
-from gendiff_gui.widgets.tab_order import set_screen_tab_order
+from gendiff_gui.widgets.tab_order import next_in_chain, screen_chain
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         self.view_tabs.setVisible(any_visible)
         shown = sum(self.view_tabs.isTabVisible(i) for i in range(self.view_tabs.count()))
         self.view_tabs.tabBar().setVisible(shown > 1)  # one view: its tab says nothing
+        # ... and takes no focus: the tab widget's focus goes to its bar, and Tab into a hidden bar left the
+        # focus where it was (from the message bar's close button, Tab went nowhere)
+        self.view_tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus if shown > 1 else Qt.FocusPolicy.NoFocus)
         self._arrange()
 
     def exportable_plots(self) -> dict[str, object]:
@@ -431,13 +434,16 @@ class MainWindow(QMainWindow):
         else:
             self.showNormal()
             self.menuBar().show()
-            if self._normal_layout is not None:
-                self.restoreGeometry(self._normal_layout[0])
-                self.restoreState(self._normal_layout[1])
         self.commands.presentation.setChecked(on)
         self.commands.leave_presentation.setEnabled(on)
         self.set_theme(presentation_for(height) if on else NORMAL)
         self._arrange()
+        if not on and self._normal_layout is not None:
+            # after the normal look is back: the docks restored beside presentation-sized contents made the
+            # window 1,586 px wide on a 1,280 px screen
+            self.restoreGeometry(self._normal_layout[0])
+            self.restoreState(self._normal_layout[1])
+            self.fit_to_screen()
         self.view_tabs.setFocus()
 
     def _arrange(self) -> None:
@@ -461,7 +467,7 @@ class MainWindow(QMainWindow):
             self.splitter.setOrientation(Qt.Orientation.Horizontal)
             self.side_column.show()
             self._fit_side()
-            QTimer.singleShot(0, self._order_tabs)  # once the new layout has placed the widgets
+            QTimer.singleShot(0, self._focus_first_view_control)  # once the new layout has placed the widgets
         else:
             if caption is not None and caption.parentWidget() is self.side_column:
                 self.centralWidget().layout().insertWidget(0, caption)
@@ -515,9 +521,30 @@ class MainWindow(QMainWindow):
             self._side_timer.start()
         return super().eventFilter(watched, event)
 
-    def _order_tabs(self) -> None:
-        """Tab follows the screen: the toolbar, the views (row by row), then the side column."""
-        set_screen_tab_order([self.commands.toolbar, self.view_tabs, self.side_column])
+    def _tab_regions(self) -> list[QWidget]:
+        """Presentation mode's Tab order: a message's close button, the toolbar, the views (row by row), then the
+        side column, and round again."""
+        return [self.messages, self.commands.toolbar, self.view_tabs, self.side_column]
+
+    def _focus_first_view_control(self) -> None:
+        """Focus outside the presentation ring (a control of the normal look, now hidden) goes to the view's first
+        control."""
+        focus = QApplication.focusWidget()
+        chain = screen_chain(self._tab_regions())
+        if chain and (focus is None or not focus.isVisible()
+                      or not any(w is focus or w.isAncestorOf(focus) for w in chain)):
+            first = next((w for w in chain if self.view_tabs.isAncestorOf(w)), chain[0])
+            first.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt's name
+        """Tab and Shift+Tab in presentation mode follow the screen (widgets/tab_order.py)."""
+        if not self.presenting:
+            return super().focusNextPrevChild(forward)
+        target = next_in_chain(screen_chain(self._tab_regions()), QApplication.focusWidget(), forward)
+        if target is None:
+            return super().focusNextPrevChild(forward)
+        target.setFocus(Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason)
+        return True
 
     def side_width(self) -> int:
         """The presentation side column: the width of 22 characters of the theme's font, at least a quarter of

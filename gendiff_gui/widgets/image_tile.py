@@ -37,6 +37,7 @@ class ImageTile(QWidget):
         self.caption.setVisible(bool(caption))
         self.view = pg.GraphicsView(background="w")
         self.view.setMinimumSize(min_px, min_px)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture, not a control: no silent Tab stop
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False,
                               defaultPadding=0.0)

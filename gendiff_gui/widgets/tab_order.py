@@ -1,5 +1,6 @@
 """Tab order that follows the screen: region by region (e.g. the views, then the side column), and inside each
-region row by row, left to right (Qt's default is the order the widgets were made in)."""
+region row by row, left to right, round from the last control to the first (Qt's default is the order the widgets
+were made in)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
@@ -25,9 +26,25 @@ def focusable(region: QWidget) -> list[QWidget]:
     return sorted(found, key=place)
 
 
-def set_screen_tab_order(regions: list[QWidget]) -> list[QWidget]:
-    """Chain Tab through `regions` in order, each in reading order; returns the chain."""
-    chain = [widget for region in regions if region.isVisible() for widget in focusable(region)]
-    for first, second in zip(chain, chain[1:]):
-        QWidget.setTabOrder(first, second)
-    return chain
+def screen_chain(regions: list[QWidget]) -> list[QWidget]:
+    """The controls Tab visits in `regions` (the visible ones), region after region, each in reading order."""
+    return [widget for region in regions if region.isVisible() for widget in focusable(region)]
+
+
+def next_in_chain(chain: list[QWidget], focus: QWidget | None, forward: bool = True) -> QWidget | None:
+    """The control after `focus` in `chain` (before it for Shift+Tab), round from the last to the first; from a
+    widget outside the chain, the chain's first (last). `focus` inside a control of the chain (a spin box's line
+    edit) counts as that control. None for an empty chain.
+
+    Qt's own focus chain could not hold this ring: QWidget.setTabOrder(a, b) moves b, so closing the ring from the
+    last back to the first broke the first's link, and Tab past the last control went on along Qt's chain into
+    a hidden tab bar and stopped there."""
+    if not chain:
+        return None
+    index = next((i for i, widget in enumerate(chain) if widget is focus), None)
+    if index is None and focus is not None:  # inside a control: the innermost one of the chain holding it
+        holders = [i for i, widget in enumerate(chain) if widget.isAncestorOf(focus)]
+        index = holders[-1] if holders else None
+    if index is None:
+        return chain[0] if forward else chain[-1]
+    return chain[(index + (1 if forward else -1)) % len(chain)]

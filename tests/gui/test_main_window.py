@@ -118,6 +118,7 @@ def test_panel_shows_only_the_settings_of_the_chosen_model(qtbot, window):
 
 def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_window):
     w = ready_window
+    before = w.size()
     w.commands.presentation.trigger()
     assert w.presenting and w.isFullScreen() and w.panel_dock.isHidden()
     expected = presentation_for(w.screen().availableGeometry().height())
@@ -129,6 +130,10 @@ def test_presentation_mode_enlarges_hides_the_panel_and_esc_leaves(qtbot, ready_
     w.commands.leave_presentation.trigger()  # Esc
     assert not w.presenting and not w.isFullScreen() and not w.panel_dock.isHidden()
     assert w.theme is NORMAL and QApplication.font().pointSizeF() == NORMAL.font_pt
+    # back at its own size, or the least the normal look needs (the docks once came back at presentation sizes,
+    # the window 1,586 px wide on a 1,280 px screen)
+    assert w.width() <= max(before.width(), w.minimumSizeHint().width()), (before, w.size(), w.minimumSizeHint())
+    assert w.height() <= max(before.height(), w.minimumSizeHint().height()), (before, w.size())
     with qtbot.waitSignal(w.session.run_finished, timeout=20000):
         w.session.stop()
 

@@ -116,6 +116,47 @@ def test_the_main_picture_keeps_its_size_while_training(qtbot, window, bundled, 
         assert blank <= SIDE_SLACK_KEPT_PX + 2 or side >= widest - 1, (blank, side, widest)
 
 
+@pytest.mark.parametrize("lesson", [6, 9])
+def test_tab_goes_round_every_control_on_screen_and_back(qtbot, window, bundled, lesson):
+    """In presentation mode Tab visits each visible, enabled control that takes Tab focus once (counted here from
+    the widget tree, not from the window's own list) and comes back to where it began; Shift+Tab walks back.
+    Once it stopped on the message bar's close button and went nowhere (Qt's chain led into a hidden tab bar)."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    window.set_presentation(True, SIZES[0])
+    with qtbot.waitSignal(window.lessons.lesson_opened, timeout=OPEN_MS):
+        window.lessons.open(lesson)
+    window.session.stop()
+    qtbot.waitUntil(lambda: window.session.state in ("idle", "empty", "paused"), timeout=OPEN_MS)
+    window.activateWindow()
+    qtbot.wait(300)
+
+    def takes_tab(w: QWidget) -> bool:
+        return (w.isVisible() and w.isEnabled() and w.focusProxy() is None
+                and bool(w.focusPolicy() & Qt.FocusPolicy.TabFocus))
+
+    regions = (window.messages, window.commands.toolbar, window.view_tabs, window.side_column)
+    expected = {id(w) for region in regions if region.isVisible() for w in region.findChildren(QWidget)
+                if takes_tab(w)}
+    start = QApplication.focusWidget()
+    assert start is not None and start.isVisible()
+    seen, visible = [], []
+    for _ in range(len(expected)):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+        visible.append(seen[-1] is not None and seen[-1].isVisible())
+    back = []
+    for _ in range(3):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+        back.append(QApplication.focusWidget())
+    window.set_presentation(False)
+    assert all(visible)
+    assert {id(w) for w in seen} == expected and len(seen) == len(expected)  # each once ...
+    assert seen[-1] is start  # ... and round to the start
+    assert back == [seen[-2], seen[-3], seen[-4]]  # Shift+Tab: the same ring backwards
+
+
 def test_space_and_page_down_reach_the_window_from_a_spin_box(qtbot, ready_window):
     w = ready_window
     spin = next(box for box in w.panel.findChildren(QSpinBox) if box.isVisible())
