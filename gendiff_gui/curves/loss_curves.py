@@ -21,7 +21,7 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 LABELS = {"total": "total loss", "reconstruction": "reconstruction", "kl": "KL", "denoise": "denoising"}
 DEFAULT_SMOOTHING = 0.6
 SIDE_BY_SIDE_ASPECT = 1.4  # companions go beside the loss plot where the room is this much wider than tall ...
-SIDE_BY_SIDE_CHARS = 20  # ... and each plot keeps this many characters of width
+SIDE_BY_SIDE_CHARS = 18  # ... and each plot keeps this many characters of width
 
 
 def blend(color: QColor, background: QColor, opacity: float) -> QColor:
