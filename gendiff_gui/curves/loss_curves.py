@@ -12,7 +12,7 @@ from superqt.utils import qthrottled
 
 from gendiff_gui.curves.axes import NonOverlappingAxis, log_ticks
 from gendiff_gui.curves.history import DecimatedSeries
-from gendiff_gui.curves.plot_fit import PlotFitter, last_tick_margin
+from gendiff_gui.curves.plot_fit import PlotFitter
 from gendiff_gui.curves.plot_range import x_range, y_range
 from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.widgets.more_section import MoreSection
@@ -313,7 +313,6 @@ class LossCurvesView(QWidget):
             axis.setStyle(tickAlpha=255, maxTickLevel=0)
             axis.setZValue(-200)  # the grid it draws goes beneath the curves and the legend
             axis.setLabel(axis.labelText, units=axis.labelUnits, **label_style)
-        self.plot.layout.setContentsMargins(2, 2, last_tick_margin(font), 2)  # the last step's tick label
         self.legend.setLabelTextColor(theme.plot_foreground)
         self.legend.setLabelTextSize(f"{theme.plot_font_pt:.0f}pt")
         self.legend.setBrush(pg.mkBrush(theme.plot_background))  # opaque: blending costs more than drawing

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from core.diffusion.frames import is_image_shape
 from core.sample_quality import live_quality
 from gendiff_gui.curves.axes import NonOverlappingAxis, log_ticks
-from gendiff_gui.curves.plot_fit import PlotFitter, last_tick_margin
+from gendiff_gui.curves.plot_fit import PlotFitter
 from gendiff_gui.session.jobs import Job
 from gendiff_gui.session.network_copy import StoppableNetwork, Stopped
 from gendiff_gui.session.training_session import TRAINING
@@ -130,7 +130,6 @@ class QualityCurveView(QWidget):
             axis.setTextPen(pg.mkPen(theme.plot_foreground))
             axis.setStyle(tickFont=font)
         self._label("bottom", self.plot.getAxis("bottom").labelText)  # the left axis has no label (see __init__)
-        self.plot.layout.setContentsMargins(2, 2, last_tick_margin(font), 2)
         self.curve.setPen(pg.mkPen(CURVE_COLOR, width=theme.line_width))
         self._fitter.refit()
 
@@ -234,7 +233,9 @@ def install(window) -> LiveQuality:
     curves = window.loss_curves
     view = QualityCurveView()
     live = LiveQuality(view, window)
-    curves.add_beside(view, 1)  # inside the loss curves' widget: wherever the window puts them, it goes too
+    # inside the loss curves' widget (wherever the window puts them, it goes too), as much room as the loss plot:
+    # at a third of a projector's corner its step labels did not fit at all
+    curves.add_beside(view, 2)
     view.apply_theme(window.theme)  # (later themes come through the loss curves' apply_theme)
     view.hide()
 

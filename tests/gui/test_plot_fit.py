@@ -125,3 +125,28 @@ def test_a_wrapping_label_gets_shorter_again_when_it_widens(qtbot):
     assert narrow > 2 * line  # several lines when narrow
     margins = label.contentsMargins().top() + label.contentsMargins().bottom()
     assert label.minimumHeight() <= line + margins + 2  # one line once it is wide (it once kept the narrow height)
+
+
+def test_a_narrow_loss_plot_keeps_its_last_step_label_inside(qtbot):
+    """Presentation fonts in a 240 px plot: the right margin is half the range end's label ("100"), so the plot is
+    not made wider than its widget (a fixed margin for "20,000" was, and its "80" was cut at the edge)."""
+    from gendiff_gui.curves.loss_curves import LossCurvesView
+    from gendiff_gui.widgets.plot_audit import plot_problems
+    from gendiff_gui.widgets.theme import presentation_for
+
+    view = LossCurvesView()
+    qtbot.addWidget(view)
+    view.apply_theme(presentation_for(800))
+    view.resize(240, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    d = np.linspace(1.0, 0.5, 66)
+    view.append_losses(np.arange(1, 67), {"total": d, "denoise": d.copy(), "bridge": d / 10})
+    view.redraw()
+    qtbot.wait(100)
+    end = view.plot.vb.viewRange()[0][1]
+    font = view.plot.getAxis("bottom").style["tickFont"]
+    assert view.plot.layout.getContentsMargins()[2] == pytest.approx(
+        QFontMetrics(font).horizontalAdvance(f"{end:g}") // 2 + 4, abs=1)
+    cut, _squeezed = plot_problems(view.plot_widget)
+    assert not cut, cut
