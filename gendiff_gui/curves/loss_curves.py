@@ -128,7 +128,7 @@ class LossCurvesView(QWidget):
         layout.addLayout(self._plots, 1)
         self._companions: list[QWidget] = []
         self._fitter = PlotFitter(self.plot_widget, self.legend)
-        self._aliases: set[str] = set()  # parts not drawn: the total where one part is the whole of it
+        self._aliases: set[str] = set()  # parts not drawn, as the first losses of a model showed (aliased_parts)
 
         # new points redraw at most redraw_hz times a second, on the trailing edge (superqt's throttle)
         self._redraw_hz = redraw_hz

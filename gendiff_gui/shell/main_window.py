@@ -49,7 +49,7 @@ from gendiff_gui.shell.status import TrainingStatus
 from gendiff_gui.widgets.theme import NORMAL, PRESENTATION, Theme, presentation_for, style_application
 from gendiff_gui.shell.family_views import install_views
 from gendiff_gui.curves.loss_curves import LossCurvesView
-from gendiff_gui.widgets.tab_order import next_in_chain, screen_chain
+from gendiff_gui.widgets.tab_order import next_in_chain, place_in_chain, screen_chain
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,6 @@ class MainWindow(QMainWindow):
         self._tracked_jobs: list[Job] = []  # views' own jobs (sampling ...), stopped with the window
         self._closed = False  # closing is final: the views' late jobs are stopped as they start
         self._fitting_side = False
-        self._picture_holders: set[QWidget] = set()  # the main pictures' parents: their resizes refit the column
         self._side_timer = QTimer(self)  # presentation: the side column refitted once a resize has settled
         self._side_timer.setSingleShot(True)
         self._side_timer.setInterval(0)
@@ -493,12 +492,9 @@ class MainWindow(QMainWindow):
         self._fitting_side = True  # the resizes it makes are its own, not a reason to fit again
         try:
             self._set_side_width(self.side_width())  # (the splitter places the views at once, their layouts follow)
-            holders = [w.parentWidget() for w in self.main_picture() if w.parentWidget() is not None]
-            for holder in holders:  # a view laid out later (a lesson's first model) fits the column again
-                if holder not in self._picture_holders:
-                    self._picture_holders.add(holder)
-                    holder.installEventFilter(self)
-                    holder.destroyed.connect(lambda _obj=None, h=holder: self._picture_holders.discard(h))
+            for picture in self.main_picture():  # a view laid out later (a lesson's first model) fits it again
+                if picture.parentWidget() is not None:
+                    picture.parentWidget().installEventFilter(self)  # (once: installing again only reorders)
             pictures = [w for w in self.main_picture() if w.isVisible() and w.parentWidget() is not None]
             if not pictures or any(w.height() < w.parentWidget().height() - 2 for w in pictures):
                 return  # (a picture not as tall as its holder is held by its width: narrower, it would shrink)
@@ -515,9 +511,8 @@ class MainWindow(QMainWindow):
         if self.presenting and not self._fitting_side:  # (a window manager makes it full screen later)
             self._side_timer.start()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if (event.type() == QEvent.Type.Resize and watched in self._picture_holders and self.presenting
-                and not self._fitting_side):
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name (the main pictures' holders)
+        if event.type() == QEvent.Type.Resize and self.presenting and not self._fitting_side:
             self._side_timer.start()
         return super().eventFilter(watched, event)
 
@@ -531,8 +526,7 @@ class MainWindow(QMainWindow):
         control."""
         focus = QApplication.focusWidget()
         chain = screen_chain(self._tab_regions())
-        if chain and (focus is None or not focus.isVisible()
-                      or not any(w is focus or w.isAncestorOf(focus) for w in chain)):
+        if chain and (focus is None or not focus.isVisible() or place_in_chain(chain, focus) is None):
             first = next((w for w in chain if self.view_tabs.isAncestorOf(w)), chain[0])
             first.setFocus(Qt.FocusReason.TabFocusReason)
 

@@ -31,20 +31,28 @@ def screen_chain(regions: list[QWidget]) -> list[QWidget]:
     return [widget for region in regions if region.isVisible() for widget in focusable(region)]
 
 
+def place_in_chain(chain: list[QWidget], focus: QWidget | None) -> int | None:
+    """The index of `focus` in `chain`, or of the innermost control of the chain holding it (a spin box's line
+    edit counts as the spin box); None outside the chain."""
+    if focus is None:
+        return None
+    index = next((i for i, widget in enumerate(chain) if widget is focus), None)
+    if index is None:
+        holders = [i for i, widget in enumerate(chain) if widget.isAncestorOf(focus)]
+        index = holders[-1] if holders else None
+    return index
+
+
 def next_in_chain(chain: list[QWidget], focus: QWidget | None, forward: bool = True) -> QWidget | None:
     """The control after `focus` in `chain` (before it for Shift+Tab), round from the last to the first; from a
-    widget outside the chain, the chain's first (last). `focus` inside a control of the chain (a spin box's line
-    edit) counts as that control. None for an empty chain.
+    widget outside the chain (`place_in_chain`), the chain's first (last). None for an empty chain.
 
     Qt's own focus chain could not hold this ring: QWidget.setTabOrder(a, b) moves b, so closing the ring from the
     last back to the first broke the first's link, and Tab past the last control went on along Qt's chain into
     a hidden tab bar and stopped there."""
     if not chain:
         return None
-    index = next((i for i, widget in enumerate(chain) if widget is focus), None)
-    if index is None and focus is not None:  # inside a control: the innermost one of the chain holding it
-        holders = [i for i, widget in enumerate(chain) if widget.isAncestorOf(focus)]
-        index = holders[-1] if holders else None
+    index = place_in_chain(chain, focus)
     if index is None:
         return chain[0] if forward else chain[-1]
     return chain[(index + (1 if forward else -1)) % len(chain)]

@@ -104,11 +104,10 @@ def _paper_under_bold_lines(grey: np.ndarray, paper: np.ndarray, found: np.ndarr
     median was ink there, and the lines came out hollow or cut in two. Only around the digit (its box grown by
     half the wide window): far from it the narrow window follows a shadow's edge that a wide one smears."""
     wide = lighting.estimate_paper(grey, lighting.BOLD_WINDOW_SHARE)
-    rows, cols = np.nonzero(found)
+    rows, cols = _box(found)
     margin = int(lighting.BOLD_WINDOW_SHARE * min(grey.shape) / 2)
     near = np.zeros_like(found)
-    near[max(0, rows.min() - margin): rows.max() + margin + 1,
-         max(0, cols.min() - margin): cols.max() + margin + 1] = True
+    near[max(0, rows.start - margin): rows.stop + margin, max(0, cols.start - margin): cols.stop + margin] = True
     return np.where(near, np.maximum(paper, wide) if dark else np.minimum(paper, wide), paper)
 
 
