@@ -62,6 +62,8 @@ def main() -> None:
         "in_app_segments": gui["in_app_segments"],
         "bare_segments": gui["bare_segments"],
         "app_thread_cpu": gui.get("app_thread_cpu", {}),
+        "bare_thread_cpu": gui.get("bare_thread_cpu"),
+        "ratio_with_probe": gui.get("ratio_with_probe"),
         "view_pace": gui.get("view_pace", []),  # gendiff_gui.session.view_pace: 1 free, 0.25 contended  # where the app's CPU went while it trained
     }
     if moons is not None:

@@ -85,6 +85,7 @@ class TrainingSession(QObject):
         self.snapshots = SnapshotModel(self)
         self.last_result: TrainResult | None = None
         self._emit_hz, self._snapshot_every_s = emit_hz, snapshot_every_s
+        self._pace = 1.0  # gendiff_gui.session.view_pace: progress comes pace * emit_hz times a second
         self._train_job: Job | None = None
         self._build_job: Job | None = None
         self._queued_build: tuple[str, Callable[[], Experiment], ExperimentConfig | None] | None = None
@@ -221,6 +222,7 @@ class TrainingSession(QObject):
         exp = self.experiment
         worker = TrainWorker(exp, steps=exp.config.steps, seconds=exp.config.seconds, emit_hz=self._emit_hz,
                              snapshot_every_s=self._snapshot_every_s)
+        worker.set_pace(self._pace)
         worker.progress.connect(self._on_progress)
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_train_failed)
@@ -230,6 +232,12 @@ class TrainingSession(QObject):
         self._train_job = job
         job.start()
         self._refresh_state()
+
+    def set_pace(self, pace: float) -> None:
+        """Progress reports at `pace` times their rate (the cores are contended: each report wakes the GUI)."""
+        self._pace = pace
+        if self._train_job is not None:
+            self._train_job.worker.set_pace(pace)
 
     def pause(self) -> None:
         if self._train_job is not None and not self._train_job.worker.stop_requested:

@@ -40,6 +40,7 @@ from gendiff_gui.shell.actions import create_actions
 from gendiff_gui.shell.key_router import KeyRouter
 from gendiff_gui.shell.experiment_panel import ExperimentPanel
 from gendiff_gui.session.jobs import Job
+from gendiff_gui.widgets.eliding_status_bar import ElidingStatusBar
 from gendiff_gui.widgets.message_bar import MessageBar
 from gendiff_gui.widgets.more_section import QWIDGETSIZE_MAX
 from gendiff_gui.session.training_session import TrainingSession, needs_new_model
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
 
         self.commands = create_actions(self)
         self.keys = KeyRouter(self)
+        self.setStatusBar(ElidingStatusBar(self))  # a long status tip stops before the read-out
         self.status = TrainingStatus(self.statusBar())
         self.view_pace = ViewPace(self)  # the live views' pace: slower while other programs want the cores
         self._connect()
@@ -282,6 +284,7 @@ class MainWindow(QMainWindow):
         s.progress.connect(self.view_pace.observe)
         self.view_pace.changed.connect(self.loss_curves.set_pace)
         self.view_pace.changed.connect(self.status.set_pace)
+        self.view_pace.changed.connect(s.set_pace)
         s.state_changed.connect(self._on_state)
         s.message.connect(self.show_message)
 

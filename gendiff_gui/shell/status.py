@@ -1,17 +1,18 @@
 """The status bar's training read-out: state, step, steps per second, elapsed time and a progress bar."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from core.config import ExperimentConfig
+from gendiff_gui.session.view_pace import clamped_pace
 from gendiff_gui.session.workers import TrainProgress
 from gendiff_gui.widgets.theme import scaled_font
 
 STATE_TEXT = {"empty": "no model", "loading": "loading…", "idle": "ready", "training": "training",
               "paused": "paused", "stopping": "stopping…"}
+REFRESH_MS = 250  # the read-out's period at full pace (gendiff_gui.session.view_pace)
 
 
 def format_duration(seconds: float) -> str:
@@ -21,7 +22,7 @@ def format_duration(seconds: float) -> str:
 
 
 class TrainingStatus:
-    """Permanent widgets in `status_bar`, refreshed 4 times a second from the newest progress (cheap to feed)."""
+    """Permanent widgets in `status_bar`, refreshed 4 times a second (times the views' pace) from the newest progress (cheap to feed)."""
 
     def __init__(self, status_bar: QStatusBar) -> None:
         self.state = QLabel(STATE_TEXT["empty"])
@@ -46,7 +47,7 @@ class TrainingStatus:
         self._previous: tuple[float, int] | None = None  # (active seconds, step) at the last rate update
         self._config: ExperimentConfig | None = None
         self._timer = QTimer(status_bar)
-        self._timer.setInterval(250)
+        self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
 
@@ -63,8 +64,10 @@ class TrainingStatus:
             self._previous = None
 
     def set_pace(self, pace: float) -> None:
-        """Say so while the live views run below full pace (gendiff_gui.session.view_pace)."""
+        """Say so while the live views run below full pace (gendiff_gui.session.view_pace), and read the numbers
+        out `pace` times as often."""
         self.busy.setVisible(pace < 1.0)
+        self._timer.setInterval(round(REFRESH_MS / clamped_pace(pace)))
 
     def set_experiment(self, config: ExperimentConfig, step: int) -> None:
         self._config, self._latest, self._previous = config, None, None

@@ -72,6 +72,34 @@ def test_progress_coalesces_the_steps_between_two_emits(qtbot, toy_config, emit_
     np.testing.assert_array_equal(np.concatenate([p.steps for p in received]), np.arange(1, 601))
 
 
+@pytest.mark.parametrize("pace, emits", [(1.0, 37), (0.25, 11)])
+def test_progress_comes_pace_times_as_often_on_a_contended_machine(qtbot, toy_config, monkeypatch, pace, emits):
+    """The worker's clock advances 1/64 s a step (a fake clock, exact in binary): at 20 emits a second (0.05 s
+    apart) one emit every 4 steps of a 150-step run, 37; at a quarter pace (0.2 s apart) every 13 steps, 11;
+    then the rest of the run in its last emit."""
+    from types import SimpleNamespace
+
+    import gendiff_gui.session.workers as workers
+
+    clock = [0.0]
+
+    def perf_counter() -> float:
+        clock[0] += 1 / 64
+        return clock[0]
+
+    monkeypatch.setattr(workers, "time", SimpleNamespace(perf_counter=perf_counter))
+    worker = TrainWorker(Experiment.create(toy_config.replace(steps=150)), steps=150, emit_hz=20.0)
+    worker.set_pace(pace)
+    received = []
+    worker.progress.connect(received.append)
+    job = Job("train", worker)
+    with qtbot.waitSignal(job.finished, timeout=40000):
+        job.start()
+    with_steps = [p for p in received if len(p.steps)]
+    assert len(with_steps) in (emits, emits + 1)
+    np.testing.assert_array_equal(np.concatenate([p.steps for p in with_steps]), np.arange(1, 151))
+
+
 def test_pause_holds_the_steps_and_resume_continues(qtbot, ready_window, monkeypatch):
     w = ready_window
     newest = [0]  # the newest step the training loop has yielded to the worker
