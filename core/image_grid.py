@@ -11,6 +11,21 @@ def grid_columns(n: int) -> int:
     return max(1, math.ceil(math.sqrt(n)))
 
 
+def fitting_columns(n: int, image_h: int, image_w: int, room_w: float, room_h: float, pad: int = 0) -> int:
+    """Columns of the tiling of n images (image_h x image_w, `pad` between) that shows them largest in a room of
+    room_w x room_h: the c in 1..n maximising min(room_w / W(c), room_h / H(c)), W and H the mosaic's size
+    (ties: the fewer rows). A strip of 8 in a room 4 times wider than tall wraps into 2 rows of 4."""
+    if n <= 1 or room_w <= 0 or room_h <= 0:
+        return max(1, n)
+    best, best_scale = n, -1.0
+    for cols in range(n, 0, -1):
+        rows = -(-n // cols)
+        scale = min(room_w / (cols * (image_w + pad) - pad), room_h / (rows * (image_h + pad) - pad))
+        if scale > best_scale * (1 + 1e-9):
+            best, best_scale = cols, scale
+    return best
+
+
 def tile(images: np.ndarray, cols: int | None = None, pad: int = 0, fill: float = 0.0, border: int = 0) -> np.ndarray:
     """Images (n, h, w) or (rows, cols, h, w) -> one float32 (H, W) array filled row by row.
 

@@ -17,6 +17,7 @@ from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 TILE_PX = 140  # the decoded and nearest images' least side
 PRESENTING_TILE_PX = 90  # in the narrow column beside the map, so the manifold keeps a readable width
+PRESENTING_MANIFOLD_PX = 2 * PRESENTING_TILE_PX  # its least width there (the tiles had squeezed it to 35 px)
 
 
 class LatentLayout(QWidget):
@@ -123,6 +124,7 @@ class LatentLayout(QWidget):
         px = PRESENTING_TILE_PX if presenting else TILE_PX  # the column beside the map is narrow: the manifold first
         for tile in (self.probe_tile, self.nearest_tile):
             tile.view.setMinimumSize(px, px)
+        self.manifold.setMinimumWidth(PRESENTING_MANIFOLD_PX if presenting else 0)
         if presenting:
             self._split.setOrientation(Qt.Orientation.Horizontal)
             self._split.insertWidget(0, self.map)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from core.image_grid import tile
+from core.image_grid import fitting_columns, tile
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 from gendiff_gui.widgets.wrapping_label import WrappingLabel
 
@@ -25,12 +25,18 @@ def diverging_lut() -> np.ndarray:
 class ImageTile(QWidget):
     """A caption over one image (pyqtgraph ImageItem, row 0 at the top, square pixels); `set_image` takes numpy.
 
-    With `cols`, `set_images` tiles several images into the one item (a strip or a grid).
+    With `cols`, `set_images` tiles several images into the one item (a strip or a grid). A `wrap` tile lays a
+    strip out in as many rows as show its images largest in the room it has (core.image_grid.fitting_columns),
+    and again when it is resized: a strip of 8 beside the projector's map wraps into 2 or 3 rows.
     """
 
     def __init__(self, caption: str = "", *, levels: tuple[float, float] = GREY_LEVELS, lut: np.ndarray | None = None,
-                 pad: int = 0, min_px: int = 96, caption_left: bool = False, parent: QWidget | None = None) -> None:
+                 pad: int = 0, min_px: int = 96, caption_left: bool = False, wrap: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._wrap = wrap
+        self._strip: np.ndarray | None = None  # a wrap tile's images (n, h, w), tiled again on a resize
+        self._cols = 0
         self.caption = WrappingLabel(caption)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter if not caption_left
                                   else Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -42,6 +48,8 @@ class ImageTile(QWidget):
         self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False,
                               defaultPadding=0.0)
         self.view.setCentralItem(self.box)
+        if wrap:
+            self.view.installEventFilter(self)
         self.item = pg.ImageItem(axisOrder="row-major")
         self.item.setLevels(levels)
         if lut is not None:
@@ -73,13 +81,30 @@ class ImageTile(QWidget):
             self.box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.0)
 
     def set_images(self, images: np.ndarray, cols: int | None = None) -> None:
-        """Show images (n, h, w) side by side (`cols` per row) or a (rows, cols, h, w) grid as one picture."""
+        """Show images (n, h, w) side by side (`cols` per row; a wrap tile: the fitting number) or a
+        (rows, cols, h, w) grid as one picture."""
+        images = np.asarray(images)
+        if self._wrap and cols is None and images.ndim == 3:
+            self._strip = images
+            cols = self._cols = self._fitting_columns()
         fill = self._levels[1] if self._levels == GREY_LEVELS else 0.0  # white gaps in both looks
         self.set_image(tile(images, cols, self._pad, fill=fill))
+
+    def _fitting_columns(self) -> int:
+        n, h, w = self._strip.shape
+        return fitting_columns(n, h, w, self.view.width(), self.view.height(), self._pad)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        """A wrap tile's view resized: tile its strip again where another number of columns now fits better."""
+        if (event.type() == QEvent.Type.Resize and self._strip is not None
+                and self._fitting_columns() != self._cols):
+            self.set_images(self._strip)
+        return False
 
     def clear(self) -> None:
         self.item.clear()
         self._shape = None
+        self._strip = None
 
     def shown(self) -> np.ndarray | None:
         """The array on screen (for tests and benchmarks)."""

@@ -10,10 +10,12 @@ from PySide6.QtCore import QPointF, Qt
 
 from core.config import ExperimentConfig
 from core.experiment import Experiment
+from core.image_grid import fitting_columns
 from core.interpolation import slerp
 from gendiff_gui.latent.panel import LatentPanel
 from gendiff_gui.latent.view_refresh import STRIP_LAMBDAS
 from gendiff_gui.latent.views.interpolation import LINEAR_FORMULA
+from gendiff_gui.widgets.image_tile import ImageTile
 
 
 @torch.no_grad()
@@ -23,8 +25,10 @@ def _decode(experiment, z) -> np.ndarray:
 
 
 def _untile(strip: np.ndarray, n: int, pad: int = 2, size: int = 28) -> np.ndarray:
-    """The n images of a one-row strip drawn with `pad` pixels between them."""
-    return np.stack([strip[:size, i * (size + pad): i * (size + pad) + size] for i in range(n)])
+    """The n images of a strip drawn with `pad` pixels between them, row by row (a wrapped strip has several)."""
+    cols = (strip.shape[1] + pad) // (size + pad)
+    return np.stack([strip[(i // cols) * (size + pad): (i // cols) * (size + pad) + size,
+                           (i % cols) * (size + pad): (i % cols) * (size + pad) + size] for i in range(n)])
 
 
 def _click(qtbot, panel, a: float, b: float, modifier=Qt.KeyboardModifier.NoModifier) -> np.ndarray:
@@ -88,6 +92,34 @@ def test_reconstructions_show_x_the_noisy_x_and_its_decoding_with_the_live_sigma
     np.testing.assert_allclose(rec, expected, atol=1e-6)
     labels = [int(vae.test_data.y[np.flatnonzero((vae.test_data.floats()[:, 0] == img).all(axis=(1, 2)))[0]]) for img in x]
     assert labels == list(range(10))  # one column per class
+
+
+def test_fitting_columns_show_a_strip_largest_in_its_room():
+    # 8 images 28 px, no pad: in 240 x 30 one row scales min(240/224, 30/28) = 1.07; 2 rows of 4 min(240/112,
+    # 30/56) = 0.54: one row. In 120 x 120: 8 cols 0.54, 4 cols (2 rows) min(1.07, 2.14) = 1.07, 3 cols (3 rows)
+    # min(1.43, 1.43) = 1.43, 2 cols (4 rows) min(2.14, 1.07): 3 columns.
+    assert fitting_columns(8, 28, 28, 240, 30) == 8
+    assert fitting_columns(8, 28, 28, 120, 120) == 3
+    # with pad 2: 5 x 2 min(150/148, 100/58) = 1.01; 4 x 3 min(150/118, 100/88) = 1.14; 3 x 4 min(1.70, 0.85)
+    assert fitting_columns(10, 28, 28, 150, 100, pad=2) == 4
+    assert fitting_columns(1, 28, 28, 10, 500) == 1
+
+
+def test_a_wrapping_strip_takes_the_rows_its_room_gives_and_keeps_its_images_in_order(qtbot):
+    tile = ImageTile("x", pad=2, min_px=10, wrap=True)
+    qtbot.addWidget(tile)
+    images = np.random.default_rng(0).random((10, 28, 28)).astype(np.float32)
+    tile.resize(700, 80)
+    tile.show()
+    qtbot.waitExposed(tile)
+    tile.set_images(images)
+    assert tile.shown().shape == (28, 10 * 30 - 2)  # wide and low: one row
+    tile.resize(180, 140)
+    qtbot.waitUntil(lambda: tile.shown().shape[0] > 28)  # narrow: tiled again on the resize, in rows
+    rows, width = tile.shown().shape
+    cols = (width + 2) // 30
+    assert fitting_columns(10, 28, 28, tile.view.width(), tile.view.height(), 2) == cols > 1
+    np.testing.assert_array_equal(_untile(tile.shown(), 10), images)
 
 
 def test_linear_ae_weights_beside_pca_and_the_subspace_angle(qtbot):

@@ -20,7 +20,7 @@ class ReconstructionsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rows = [ImageTile(caption, pad=2, min_px=30, caption_left=True) for caption in ROW_CAPTIONS]
+        self.rows = [ImageTile(caption, pad=2, min_px=30, caption_left=True, wrap=True) for caption in ROW_CAPTIONS]
         for row in self.rows:
             row.caption.setWordWrap(False)
         self.slider = QSlider(Qt.Orientation.Horizontal)
