@@ -21,6 +21,12 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_rate(steps_per_s: float) -> str:
+    """Steps per second as read out: whole numbers from 10 on, one decimal below (a U-Net beside a busy core
+    makes 0.4 steps a second, which read "0 steps/s", as if training had stopped)."""
+    return f"{steps_per_s:,.0f} steps/s" if steps_per_s >= 9.95 else f"{steps_per_s:.1f} steps/s"
+
+
 class TrainingStatus:
     """Permanent widgets in `status_bar`, refreshed 4 times a second (times the views' pace) from the newest progress (cheap to feed)."""
 
@@ -93,7 +99,7 @@ class TrainingStatus:
         if p.active_seconds > since[0]:
             rate = (p.step - since[1]) / (p.active_seconds - since[0])
             self.steps_per_s = rate if self._previous is None else 0.5 * self.steps_per_s + 0.5 * rate
-            self.rate.setText(f"{self.steps_per_s:,.0f} steps/s")
+            self.rate.setText(format_rate(self.steps_per_s))
         self._previous = (p.active_seconds, p.step)
         self.step.setText(f"step {p.step:,}")
         self.elapsed.setText(format_duration(p.active_seconds))

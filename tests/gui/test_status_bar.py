@@ -1,4 +1,5 @@
-"""The status bar: a long temporary message (a button's status tip) stops, elided, before the training read-out."""
+"""The status bar: a long temporary message (a button's status tip) stops, elided, before the training read-out; the
+rate reads with a decimal when slow."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,15 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 
+from gendiff_gui.shell.status import format_rate
 from gendiff_gui.widgets.eliding_status_bar import ElidingStatusBar, message_room
+
+
+def test_a_slow_rate_reads_with_a_decimal_and_a_fast_one_without():
+    assert format_rate(0.4) == "0.4 steps/s"  # not "0 steps/s": training has not stopped
+    assert format_rate(9.94) == "9.9 steps/s"
+    assert format_rate(9.96) == "10 steps/s"
+    assert format_rate(1234.4) == "1,234 steps/s"
 
 
 def _pixels(widget, rect: QRect) -> np.ndarray:
