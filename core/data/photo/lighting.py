@@ -9,6 +9,7 @@ SMALL_SIDE = 160  # the paper is estimated on the image shrunk so that its short
 # pen line is at most ~5 % of the page), so inside a window the paper is the majority and the median is paper.
 WINDOW_SHARE = 0.16
 BOLD_WINDOW_SHARE = 0.4  # around the digit, also this window: a felt-tip line (6-9 % of the page) fills a 16 % one
+FILL_SIGMA_SHARE = 0.06  # the paper under a bold digit interpolated from around it at this scale (paper_around)
 _FLOOR = 1e-3  # no division by (almost) zero where the paper is black
 
 
@@ -45,6 +46,37 @@ def estimate_paper(grey: np.ndarray, window_share: float = WINDOW_SHARE) -> np.n
     if paper.shape != grey.shape:
         paper = np.asarray(Image.fromarray(paper).resize((w, h), Image.Resampling.BILINEAR), np.float32)
     return np.maximum(paper, _FLOOR)
+
+
+def _shrunk(image: np.ndarray) -> np.ndarray:
+    """`image` box-averaged so that its shorter side has SMALL_SIDE pixels (as it is if already smaller)."""
+    h, w = image.shape
+    k = SMALL_SIDE / min(h, w)
+    if k >= 1.0:
+        return image.astype(np.float32)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    return np.asarray(Image.fromarray(np.ascontiguousarray(image, np.float32)).resize(
+        size, Image.Resampling.BOX), np.float32)
+
+
+def paper_around(grey: np.ndarray, ink: np.ndarray, sigma_share: float = FILL_SIGMA_SHARE) -> np.ndarray:
+    """The paper under the ink from the paper around it: normalized convolution (Knutsson & Westin 1993),
+    G * (grey w) / G * w with w = 1 off the ink and 0 on it, G a Gaussian of `sigma_share` of the shorter side
+    (light varies slowly), on the shrunk image and enlarged back. A median window is ink wherever a bold digit
+    fills it; this sees only the paper, however much ink there is."""
+    from skimage.filters import gaussian
+
+    h, w = grey.shape
+    weight = 1.0 - _shrunk(ink.astype(np.float32))  # the share of paper in each shrunk pixel
+    small = _shrunk(grey)
+    sigma = max(1.0, sigma_share * min(small.shape))
+    num = gaussian(small * weight, sigma=sigma, preserve_range=True)
+    den = gaussian(weight, sigma=sigma, preserve_range=True)
+    fill = np.where(den > 1e-3, num / np.maximum(den, 1e-3), float(np.median(small[weight > 0.5])) if
+                    (weight > 0.5).any() else float(np.median(small))).astype(np.float32)
+    if fill.shape != grey.shape:
+        fill = np.asarray(Image.fromarray(fill).resize((w, h), Image.Resampling.BILINEAR), np.float32)
+    return np.maximum(fill, _FLOOR)
 
 
 def flatten(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:

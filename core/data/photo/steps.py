@@ -10,6 +10,7 @@ from core.data.photo import digit_crop, ink as ink_step, lighting, mnist_box
 _CLEAN_INK = 0.1  # a flat drawing's content: pixels above this (after its contrast stretch)
 _CLEAN_CONTRAST = 0.04  # a flat drawing with less contrast than this (about 10/255) is blank
 _DENOISE_PX = 1.0  # Gaussian sigma against sensor noise before the ink is looked for (lines are wider)
+_REFINE_PASSES = 2  # estimates of the paper with the ink found so far taken out (one was the rule before bold pens)
 _STROKE_CORE = 90  # a photo's ink is scaled so that this percentile of its digit's ink is full strength
 
 
@@ -75,11 +76,17 @@ def _photo(grey: np.ndarray) -> DigitSteps:
 
     smooth = gaussian(grey, sigma=_DENOISE_PX, preserve_range=True).astype(np.float32)  # sensor noise down ~3x
     paper = lighting.estimate_paper(grey)
-    found, strength, dark = _find_ink(smooth, paper)
-    if found.any():  # again without the ink: a dense digit no longer darkens the paper's estimate under it
-        without_ink = np.where(_grow(found, 2), paper, grey)
-        paper = _paper_under_bold_lines(without_ink, lighting.estimate_paper(without_ink), found, dark)
-        found, strength, dark = _find_ink(smooth, paper)
+    dark = _dark_ink(smooth, paper)
+    found, strength, support = _read_ink(grey, smooth, paper, dark)
+    if dark != _dark_ink(smooth, lighting.estimate_paper(grey, lighting.BOLD_WINDOW_SHARE)):
+        # the paper's narrow and wide estimates disagree on which way round the ink is: in the narrow window a
+        # bold digit's strokes were the paper, so the paper in its loops stood out as light ink (a felt-tip 8
+        # read as three blobs); the wide one smears a shadow's edge, so the lit side stands out as light ink.
+        # Both readings are made; the one whose digit stands further out of the noise is the pen.
+        other = _read_ink(grey, smooth, paper, not dark)
+        if other[2] > support:
+            found, strength, support = other
+
     if not found.any():
         raise NothingDrawn("nothing drawn found: no ink stands out from the paper (a blank page, or too faint)")
     kept = digit_crop.keep_digit(found, strength)
@@ -111,13 +118,44 @@ def _paper_under_bold_lines(grey: np.ndarray, paper: np.ndarray, found: np.ndarr
     return np.where(near, np.maximum(paper, wide) if dark else np.minimum(paper, wide), paper)
 
 
-def _find_ink(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(ink mask, ink strength, dark ink?) of the denoised image against this estimate of the paper."""
+def _dark_ink(smooth: np.ndarray, paper: np.ndarray) -> bool:
+    """Dark ink on light paper, or light on dark, against this estimate of the paper (ink_step.dark_ink)."""
     residual = smooth - paper
-    sigma = ink_step.noise_sigma(residual)
-    dark = ink_step.dark_ink(residual, sigma)
+    return ink_step.dark_ink(residual, ink_step.noise_sigma(residual))
+
+
+def _read_ink(grey: np.ndarray, smooth: np.ndarray, paper: np.ndarray,
+              dark: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """(ink mask, ink strength, support) for `dark` ink: found against `paper`, then _REFINE_PASSES times against
+    the paper estimated with the digit's ink filled by the paper around it (lighting.paper_around; a median
+    window was ink inside a bold digit, and each pass finds more of its middle, which the pass before took for
+    paper). Other ink (a shadow's or a page's edge) is filled with `paper`, as it was. support: the digit's
+    (digit_crop.keep_digit) signal-to-noise summed over its pixels, 0 without a digit."""
+    found, strength, snr = _find_ink(smooth, paper, dark)
+    for refinement in range(_REFINE_PASSES):
+        if not found.any():
+            break
+        grown = _grow(found, 2)
+        digit = digit_crop.keep_digit(found, strength)
+        if digit is None and refinement > 0:
+            break  # later passes refine a digit: without one, a blank page's shadow grew into one
+        without_ink = np.where(grown, paper, grey)
+        if digit is not None:
+            without_ink = np.where(_grow(digit, 2), lighting.paper_around(grey, grown), without_ink)
+        paper = _paper_under_bold_lines(without_ink, lighting.estimate_paper(without_ink), found, dark)
+        found, strength, snr = _find_ink(smooth, paper, dark)
+    digit = digit_crop.keep_digit(found, strength) if found.any() else None
+    support = 0.0 if digit is None else float(np.clip(snr[digit], 0.0, None).sum())
+    return found, strength, support
+
+
+def _find_ink(smooth: np.ndarray, paper: np.ndarray, dark: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ink mask, ink strength, signal-to-noise) of the denoised image against this estimate of the paper, for
+    `dark` ink."""
+    residual = smooth - paper
+    snr = (-residual if dark else residual) / ink_step.noise_sigma(residual)
     strength = ink_step.ink_strength(lighting.flatten(smooth, paper), dark)
-    return ink_step.ink_mask((-residual if dark else residual) / sigma, strength), strength, dark
+    return ink_step.ink_mask(snr, strength), strength, snr
 
 
 def _grow(mask: np.ndarray, steps: int = 1) -> np.ndarray:
