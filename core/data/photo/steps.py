@@ -83,10 +83,9 @@ def _photo(grey: np.ndarray) -> DigitSteps:
         # bold digit's strokes were the paper, so the paper in its loops stood out as light ink (a felt-tip 8
         # read as three blobs); the wide one smears a shadow's edge, so the lit side stands out as light ink.
         # Both readings are made; the one whose digit stands further out of the noise is the pen.
-        other = _read_ink(grey, smooth, paper, not dark)
-        if other[2] > support:
-            found, strength, support = other
-
+        other_found, other_strength, other_support = _read_ink(grey, smooth, paper, not dark)
+        if other_support > support:
+            found, strength = other_found, other_strength
     if not found.any():
         raise NothingDrawn("nothing drawn found: no ink stands out from the paper (a blank page, or too faint)")
     kept = digit_crop.keep_digit(found, strength)
