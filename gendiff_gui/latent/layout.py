@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from gendiff_gui.latent.views.dropped_images import DroppedImagesView
@@ -10,14 +11,14 @@ from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 from gendiff_gui.latent.views.interpolation import InterpolationView
 from gendiff_gui.latent.views.latent_map import LatentMapView
 from gendiff_gui.latent.views.linear_weights import LinearWeightsView
-from gendiff_gui.latent.views.manifold import ManifoldView
+from gendiff_gui.latent.views.manifold import TITLE as manifold_title, ManifoldView
 from gendiff_gui.latent.views.reconstructions import ReconstructionsView
 from gendiff_gui.widgets.tab_sizing import CurrentPageTabs
 
 
 TILE_PX = 140  # the decoded and nearest images' least side
 PRESENTING_TILE_PX = 90  # in the narrow column beside the map, so the manifold keeps a readable width
-PRESENTING_MANIFOLD_PX = 2 * PRESENTING_TILE_PX  # its least width there (the tiles had squeezed it to 35 px)
+PRESENTING_MANIFOLD_PX = 2 * PRESENTING_TILE_PX  # its least width there, or its title's and ticks' if wider
 
 
 class LatentLayout(QWidget):
@@ -124,7 +125,6 @@ class LatentLayout(QWidget):
         px = PRESENTING_TILE_PX if presenting else TILE_PX  # the column beside the map is narrow: the manifold first
         for tile in (self.probe_tile, self.nearest_tile):
             tile.view.setMinimumSize(px, px)
-        self.manifold.setMinimumWidth(PRESENTING_MANIFOLD_PX if presenting else 0)
         if presenting:
             self._split.setOrientation(Qt.Orientation.Horizontal)
             self._split.insertWidget(0, self.map)
@@ -150,6 +150,10 @@ class LatentLayout(QWidget):
         for view in (self.map, self.manifold, self.probe_tile, self.nearest_tile, self.prior_tile,
                      self.interpolation, self.reconstructions, self.dropped, self.weights):
             view.apply_theme(theme)
+        # beside the map the decoded grid keeps its title and tick labels (the tiles had squeezed it to a sliver)
+        metrics = QFontMetrics(scaled_font(1.0))
+        least = max(PRESENTING_MANIFOLD_PX, metrics.horizontalAdvance(manifold_title) + 6 * metrics.averageCharWidth())
+        self.manifold.setMinimumWidth(least if theme.presentation else 0)
         # On a projector the map needs the room more than the gestures' reminder (the teacher knows them).
         self.map.hint.setVisible(not theme.presentation)
         if self._sized:

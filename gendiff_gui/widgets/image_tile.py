@@ -109,3 +109,14 @@ class ImageTile(QWidget):
     def shown(self) -> np.ndarray | None:
         """The array on screen (for tests and benchmarks)."""
         return self.item.image
+
+
+def align_captions(rows: list[ImageTile], theme: Theme = NORMAL) -> None:
+    """Left captions of a table of strips (`rows`) in one column, as wide as the longest, so the strips line up;
+    in presentation mode (beside the big map) at most 10 em, wrapped, so the strips keep their width."""
+    width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in rows) + 12
+    if theme.presentation:
+        width = min(width, round(scaled_font(1.0).pointSizeF() * 10))
+    for row in rows:
+        row.caption.setWordWrap(theme.presentation)
+        row.caption.setFixedWidth(width)

@@ -246,3 +246,29 @@ def test_a_tab_bar_too_narrow_for_its_tabs_elides_them_and_keeps_every_one_in_si
     for i, name in enumerate(names):
         assert bar.rect().contains(bar.tabRect(i)), name
         assert tabs.tabText(i) == name and tabs.tabToolTip(i) == name
+
+
+@pytest.mark.parametrize("lesson", [1, 2])  # the W / V / PCA strips, and the reconstructions x, x', x~
+def test_the_strips_beside_the_map_show_their_digits_large_and_the_decoded_grid_its_title(qtbot, window, bundled,
+                                                                                          lesson):
+    """In the narrow column beside the map a strip of ten 28 px images in one row was shown 8 px a digit (lesson
+    2 at 1280x800), the decoded grid a 35 px sliver with its title cut: each strip now wraps into the rows that show
+    it largest, and the grid keeps its title's width. Scale by hand: the view's side over the mosaic's."""
+    window.set_presentation(True, SIZES[0])
+    with qtbot.waitSignal(window.lessons.lesson_opened, timeout=OPEN_MS):
+        window.lessons.open(lesson)
+    panel = window.view("Latent space")
+    page = panel.tabs.currentWidget()
+    rows = page.rows if lesson == 2 else [page.w_row, page.v_row, page.pca_row]
+    qtbot.waitUntil(lambda: all(row.shown() is not None for row in rows), timeout=OPEN_MS)
+    qtbot.wait(300)  # the layout settles after the lesson's settings (no assertion waits on time)
+    sizes = []
+    for row in rows:
+        height, width = row.shown().shape
+        sizes.append(28 * min(row.view.width() / width, row.view.height() / height))
+    title = panel.manifold.plot.titleLabel
+    title_fits = title.item.boundingRect().width() <= panel.manifold.plot.vb.width() + panel.manifold.plot.getAxis(
+        "left").width() + 4
+    window.set_presentation(False)
+    assert min(sizes) >= 28, np.round(sizes, 1)  # at least MNIST's own 28 px a digit
+    assert title_fits

@@ -5,12 +5,11 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gendiff_gui.widgets.image_tile import SIGNED_LEVELS, ImageTile, diverging_lut
+from gendiff_gui.widgets.image_tile import SIGNED_LEVELS, ImageTile, align_captions, diverging_lut
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 from gendiff_gui.widgets.wrapping_label import WrappingLabel
 
 MAX_SHOWN = 16  # images per row; the angle always uses all d directions
-COLS = 8
 
 
 def largest_principal_angle_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -40,7 +39,8 @@ class LinearWeightsView(QWidget):
         lut = diverging_lut()
         captions = ("rows of W  (encoder, z = Wx)", "columns of V  (decoder, x̃ = Vz)", "PCA's principal components")
         self.w_row, self.v_row, self.pca_row = (
-            ImageTile(c, levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=30, caption_left=True) for c in captions)
+            ImageTile(c, levels=SIGNED_LEVELS, lut=lut, pad=2, min_px=30, caption_left=True, wrap=True)
+            for c in captions)
         self.angle = WrappingLabel()
         self.angle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
@@ -57,17 +57,15 @@ class LinearWeightsView(QWidget):
 
     def apply_theme(self, theme: Theme = NORMAL) -> None:
         """Follow the application's font (bigger in presentation mode)."""
-        self.angle.setFont(scaled_font(1.3, bold=True))
+        self.angle.setFont(scaled_font(1.0 if theme.presentation else 1.3, bold=True))  # beside the map: narrow
         rows = (self.w_row, self.v_row, self.pca_row)
         for row in rows:
             row.apply_theme(theme)
-        width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in rows) + 12
-        for row in rows:  # one column of captions: the strips line up
-            row.caption.setFixedWidth(width)
+        align_captions(list(rows), theme)
 
     def set_weights(self, w: np.ndarray, v: np.ndarray) -> None:
-        self.w_row.set_images(signed_images(w), COLS)
-        self.v_row.set_images(signed_images(np.asarray(v).T), COLS)
+        self.w_row.set_images(signed_images(w))
+        self.v_row.set_images(signed_images(np.asarray(v).T))
         self._v = np.asarray(v)
         self._show_angle()
 
@@ -77,7 +75,7 @@ class LinearWeightsView(QWidget):
         if self._pca is None:
             self.pca_row.clear()
         else:
-            self.pca_row.set_images(signed_images(self._pca), COLS)
+            self.pca_row.set_images(signed_images(self._pca))
         self._show_angle()
 
     def _show_angle(self) -> None:

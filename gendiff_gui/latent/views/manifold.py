@@ -9,6 +9,8 @@ from core.image_grid import tile
 from gendiff_gui.widgets.image_tile import GREY_LEVELS
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
+TITLE = "decoded grid"  # short: the plot cannot be narrower than its title
+
 
 def grid_shape(aspect: float, cells: int = 15) -> tuple[int, int]:
     """(rows, cols) with `cells` along the longer side of a picture `aspect` = width / height, cells square on it."""
@@ -54,7 +56,7 @@ class ManifoldView(QWidget):
         """Follow the application's font (bigger in presentation mode)."""
         # a short title: the plot cannot be narrower than its title, and a longer one ("... over the visible map")
         # pushed the grid's right half out of its column (seen at 1280 x 800 and 1920 x 1080)
-        self.plot.setTitle("decoded grid", size=f"{scaled_font().pointSizeF():.0f}pt", color="#111")
+        self.plot.setTitle(TITLE, size=f"{scaled_font().pointSizeF():.0f}pt", color="#111")
         self.canvas.setToolTip("the decoder's images on a grid over the part of the latent map in view")
         for side in ("bottom", "left"):
             self.plot.getAxis(side).setTickFont(scaled_font(0.8))

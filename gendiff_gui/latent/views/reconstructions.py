@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QWidget
 
-from gendiff_gui.widgets.image_tile import ImageTile
+from gendiff_gui.widgets.image_tile import ImageTile, align_captions
 from gendiff_gui.widgets.theme import NORMAL, Theme, scaled_font
 
 SIGMA_MAX = 1.0
@@ -52,12 +52,7 @@ class ReconstructionsView(QWidget):
         self.note.setFont(scaled_font(0.85))
         for row in self.rows:
             row.apply_theme(theme)
-        width = max(row.caption.fontMetrics().horizontalAdvance(row.caption.text()) for row in self.rows) + 12
-        if theme.presentation:  # beside the big map: captions wrapped, the strips keep their width
-            width = min(width, round(scaled_font(1.0).pointSizeF() * 10))
-        for row in self.rows:  # one column of captions: the three strips line up
-            row.caption.setWordWrap(theme.presentation)
-            row.caption.setFixedWidth(width)
+        align_captions(self.rows, theme)  # one column of captions: the three strips line up
 
     @property
     def sigma(self) -> float:
